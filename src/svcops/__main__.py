@@ -1,0 +1,3 @@
+from svcops.cli.app import run
+
+run()

@@ -1,0 +1,1 @@
+"""The command line: thin Typer commands; the only package that imports typer or rich."""

@@ -1,0 +1,60 @@
+"""`svcops db`: where the database is, and its schema."""
+
+from typing import Annotated
+
+import typer
+
+from svcops.cli import output, render
+from svcops.cli.options import Format
+
+app = typer.Typer(
+    help="The database: where it is, create it, upgrade it, check it, back it up.",
+    no_args_is_help=True,
+)
+
+
+@app.command("path")
+def path_(fmt: Format = None) -> None:
+    """Print which database is in use and why (flag, environment, config file or default)."""
+    from svcops.services.database import database_info
+
+    info = database_info()
+    if fmt is None:
+        output.stdout().write(f"{info['location']}\n")
+    else:
+        render.show(output.Item(info, key="location"), fmt, False)
+
+
+@app.command("init")
+def init_(fmt: Format = None) -> None:
+    """Create the database (or bring it up to date) and print its schema version."""
+    from svcops.services.database import migrate
+
+    render.show(output.Item(migrate(), key="location"), fmt, False)
+
+
+@app.command("migrate")
+def migrate_(fmt: Format = None) -> None:
+    """Upgrade the schema to this svcops' version (safe to run at any time)."""
+    from svcops.services.database import migrate
+
+    render.show(output.Item(migrate(), key="location"), fmt, False)
+
+
+@app.command("check")
+def check_(fmt: Format = None) -> None:
+    """Check the database: reachable, schema current, integrity (SQLite) intact."""
+    from svcops.services.database import check
+
+    render.show(output.Item(check(), key="location"), fmt, False)
+
+
+@app.command("backup")
+def backup_(
+    target: Annotated[str, typer.Argument(help="The file to write the copy to.", metavar="PATH")],
+    fmt: Format = None,
+) -> None:
+    """Copy a SQLite database consistently, even while others use it."""
+    from svcops.services.database import backup
+
+    render.show(output.Item(backup(target), key="path"), fmt, False)

@@ -1,0 +1,276 @@
+"""Every format svcops prints, in one place (PRODUCT.md section 4, Output).
+
+`table` is a Rich table on a terminal and plain aligned text otherwise (no colour, no box art,
+no wrapping), json/ndjson/csv/tsv/md are for machines and documents, `-q` prints keys only.
+Data goes to stdout; messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any, TextIO
+
+FORMATS = ("table", "json", "ndjson", "csv", "tsv", "md")
+
+_stdout: ContextVar[TextIO | None] = ContextVar("svcops_stdout", default=None)
+_forced_format: ContextVar[str | None] = ContextVar("svcops_format", default=None)
+
+
+@contextmanager
+def redirected(stream: TextIO, fmt: str | None = None) -> Iterator[None]:
+    """Send data output to `stream` (and force a format), e.g. for batch mode."""
+    token = _stdout.set(stream)
+    ftoken = _forced_format.set(fmt)
+    try:
+        yield
+    finally:
+        _stdout.reset(token)
+        _forced_format.reset(ftoken)
+
+
+def stdout() -> TextIO:
+    return _stdout.get() or sys.stdout
+
+
+def is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@dataclass
+class Rows:
+    """A list of objects: `columns` for machines, `table_columns` (a subset) for people."""
+
+    columns: Sequence[str]
+    rows: Sequence[dict[str, Any]]
+    table_columns: Sequence[str] | None = None
+    title: str | None = None
+    key: str = "key"
+
+
+@dataclass
+class Item:
+    """One object: printed as an object (json) or a field/value list (table)."""
+
+    fields: dict[str, Any]
+    title: str | None = None
+    key: str = "key"
+    sections: list[Rows] = field(default_factory=list)  # shown only in table format
+
+
+Shape = Rows | Item
+
+
+def choose_format(requested: str | None, configured: str | None) -> str:
+    fmt = _forced_format.get() or requested or configured or "table"
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        from svcops.domain.errors import InvalidInput
+
+        raise InvalidInput(f"unknown format {fmt!r}", hint="formats: " + ", ".join(FORMATS))
+    return fmt
+
+
+def emit(shape: Shape, fmt: str, *, quiet: bool = False, zone: tzinfo | None = None) -> None:
+    """Print `shape` to stdout in `fmt` (or only its keys when `quiet`)."""
+    out = stdout()
+    if quiet:
+        rows = shape.rows if isinstance(shape, Rows) else [shape.fields]
+        for row in rows:
+            value = row.get(shape.key)
+            if value is not None:
+                out.write(f"{value}\n")
+        return
+    writer: Callable[[Shape, TextIO, tzinfo | None], None] = _WRITERS[fmt]
+    writer(shape, out, zone)
+    out.flush()
+
+
+# ---- machine formats ------------------------------------------------------------------------
+
+
+def machine_value(value: Any) -> Any:
+    from svcops.domain.timeparse import format_instant
+
+    if isinstance(value, datetime):
+        return format_instant(value)
+    if isinstance(value, (list, tuple)):
+        return [machine_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: machine_value(v) for k, v in value.items()}
+    return value
+
+
+def _json(shape: Shape, out: TextIO, _zone: tzinfo | None) -> None:
+    data: Any
+    if isinstance(shape, Rows):
+        data = [machine_value({c: r.get(c) for c in shape.columns}) for r in shape.rows]
+    else:
+        data = machine_value(shape.fields)
+    json.dump(data, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def _ndjson(shape: Shape, out: TextIO, _zone: tzinfo | None) -> None:
+    rows = shape.rows if isinstance(shape, Rows) else [shape.fields]
+    columns = shape.columns if isinstance(shape, Rows) else list(shape.fields)
+    for row in rows:
+        out.write(json.dumps(machine_value({c: row.get(c) for c in columns}), ensure_ascii=False))
+        out.write("\n")
+
+
+def _cell(value: Any) -> str:
+    value = machine_value(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _delimited(delimiter: str) -> Callable[[Shape, TextIO, tzinfo | None], None]:
+    def write(shape: Shape, out: TextIO, _zone: tzinfo | None) -> None:
+        rows = shape.rows if isinstance(shape, Rows) else [shape.fields]
+        columns = list(shape.columns) if isinstance(shape, Rows) else list(shape.fields)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+        out.write(buffer.getvalue())
+
+    return write
+
+
+# ---- formats for people ---------------------------------------------------------------------
+
+
+def human_value(value: Any, zone: tzinfo | None, empty: str = "-") -> str:
+    if value is None or value == []:
+        return empty
+    if isinstance(value, datetime):
+        local = value.astimezone(zone) if zone is not None else value
+        return local.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _table_parts(shape: Shape) -> list[tuple[str | None, list[str], list[dict[str, Any]]]]:
+    """(title, columns, rows) blocks: an Item becomes a field/value block plus its sections."""
+    if isinstance(shape, Rows):
+        return [(shape.title, list(shape.table_columns or shape.columns), list(shape.rows))]
+    pairs = [{"field": k, "value": v} for k, v in shape.fields.items()]
+    blocks: list[tuple[str | None, list[str], list[dict[str, Any]]]] = [
+        (shape.title, ["field", "value"], pairs)
+    ]
+    for section in shape.sections:
+        blocks.extend(_table_parts(section))
+    return blocks
+
+
+def _markdown(shape: Shape, out: TextIO, zone: tzinfo | None) -> None:
+    first = True
+    for title, columns, rows in _table_parts(shape):
+        if not first:
+            out.write("\n")
+        first = False
+        if title:
+            out.write(f"### {title}\n\n")
+        out.write("| " + " | ".join(columns) + " |\n")
+        out.write("|" + "|".join("---" for _ in columns) + "|\n")
+        for row in rows:
+            cells = [human_value(row.get(c), zone, "").replace("|", "\\|") for c in columns]
+            out.write("| " + " | ".join(c.replace("\n", " ") for c in cells) + " |\n")
+
+
+def _table(shape: Shape, out: TextIO, zone: tzinfo | None) -> None:
+    if is_terminal(out) and out is sys.stdout:
+        _rich_table(shape, zone)
+    else:
+        _plain_table(shape, out, zone)
+
+
+def _plain_table(shape: Shape, out: TextIO, zone: tzinfo | None) -> None:
+    first = True
+    for title, columns, rows in _table_parts(shape):
+        if not first:
+            out.write("\n")
+        first = False
+        if title:
+            out.write(f"{title}\n")
+        if not rows:
+            out.write("(none)\n")
+            continue
+        header = [c.upper() for c in columns] if columns != ["field", "value"] else None
+        cells = [[human_value(r.get(c), zone).replace("\n", " ") for c in columns] for r in rows]
+        grid = ([header] if header else []) + cells
+        widths = [max(len(line[i]) for line in grid) for i in range(len(columns))]
+        for line in grid:
+            padded = [text.ljust(widths[i]) for i, text in enumerate(line[:-1])] + [line[-1]]
+            out.write("  ".join(padded).rstrip() + "\n")
+
+
+def _rich_table(shape: Shape, zone: tzinfo | None) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False, no_color=bool(os.environ.get("NO_COLOR")))
+    for title, columns, rows in _table_parts(shape):
+        if columns == ["field", "value"]:
+            table = Table(title=title, box=box.SIMPLE, show_header=False, title_justify="left")
+            table.add_column(style="bold")
+            table.add_column(overflow="fold")
+        else:
+            table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+            for column in columns:
+                table.add_column(column, overflow="fold", no_wrap=column in ("key", "stage"))
+        for row in rows:
+            table.add_row(*[Text(human_value(row.get(c), zone, "–")) for c in columns])
+        if not rows:
+            console.print(Text(f"{title or ''} (none)".strip(), style="dim"))
+        else:
+            console.print(table)
+
+
+_WRITERS: dict[str, Callable[[Shape, TextIO, tzinfo | None], None]] = {
+    "table": _table,
+    "json": _json,
+    "ndjson": _ndjson,
+    "csv": _delimited(","),
+    "tsv": _delimited("\t"),
+    "md": _markdown,
+}
+
+
+# ---- messages -------------------------------------------------------------------------------
+
+
+def message(text: str) -> None:
+    """A note for the person at the terminal (stderr), never part of the data."""
+    sys.stderr.write(text + "\n")
+
+
+def error(text: str, hint: str | None = None) -> None:
+    sys.stderr.write(f"svcops: error: {text}\n")
+    if hint:
+        sys.stderr.write(f"hint: {hint}\n")

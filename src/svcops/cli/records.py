@@ -1,0 +1,196 @@
+"""The commands of every record kind (incident, problem, request), made from its lifecycle.
+
+One factory serves every kind: the verbs a kind has, and the options each verb needs, come from
+its lifecycle definition, so a new kind of record gets its commands without new code here.
+"""
+
+
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from svcops.cli import render
+from svcops.cli.options import At, Format, Note, Quiet, Since, Until
+from svcops.domain.lifecycle import Lifecycle
+
+MOVE_HELP = {
+    "advance": "Move one step along the main path, or --to any allowed stage.",
+    "hold": "Put on hold (the resolution clock stops) with a --reason.",
+    "resume": "Take off hold.",
+    "resolve": "Mark resolved (allowed from the first stage: solved on the first call).",
+    "close": "Close a resolved record.",
+    "reopen": "Reopen a resolved record (counted as a reopen).",
+    "cancel": "Cancel with a --reason (duplicate, not needed ...).",
+}
+# options a transition may require, by the field name lifecycles use in `requires`
+REQUIRED_OPTIONS = {"reason", "root_cause", "workaround"}
+
+
+def _keep(func: Callable[..., Any], names: set[str]) -> Callable[..., Any]:
+    """Show Typer only the parameters in `names` (the rest keep their defaults)."""
+    signature = inspect.signature(func, eval_str=True)
+    kept = [p for p in signature.parameters.values() if p.name in names]
+    func.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
+    return func
+
+
+def kind_app(life: Lifecycle) -> typer.Typer:
+    """The `svcops <kind>` command group."""
+    app = typer.Typer(
+        help=f"Work with {life.plural}: open, list, show and move them through their stages.",
+        no_args_is_help=True,
+    )
+    Key = Annotated[str, typer.Argument(help=f"The {life.noun}'s key, e.g. {life.prefix}-12.")]
+    reasons = ", ".join(life.hold_reasons)
+
+    def open_(
+        title: Annotated[str, typer.Argument(help=f"What the {life.noun} is about.")],
+        impact: Annotated[
+            int | None,
+            typer.Option(help="1 organisation-wide, 2 a department or site, 3 one person (default 3)."),
+        ] = None,
+        urgency: Annotated[
+            int | None,
+            typer.Option(help="1 work stopped, 2 work degraded, 3 can wait (default 3)."),
+        ] = None,
+        priority: Annotated[
+            str | None, typer.Option(help="P1-P4; overrides the matrix (the override is recorded).")
+        ] = None,
+        service: Annotated[str | None, typer.Option(help="The affected service.")] = None,
+        category: Annotated[str | None, typer.Option(help="A category for grouping.")] = None,
+        channel: Annotated[
+            str | None,
+            typer.Option(help="phone, email, chat, portal, in_person or monitoring (default phone)."),
+        ] = None,
+        customer: Annotated[str | None, typer.Option(help="The customer's key (CUS-N).")] = None,
+        assignee: Annotated[str | None, typer.Option(help="The agent working on it.")] = None,
+        team: Annotated[str | None, typer.Option(help="The team responsible.")] = None,
+        model: Annotated[
+            str | None,
+            typer.Option(help="Delivery model: customer_service, support or product_delivery."),
+        ] = None,
+        due: Annotated[str | None, typer.Option(help="When it is due (a date).", metavar="WHEN")] = None,
+        at: At = None,
+        note: Note = None,
+        fmt: Format = None,
+        quiet: Quiet = False,
+    ) -> None:
+        from svcops.services.records import open_record
+
+        view = open_record(
+            life.kind, title, impact=impact, urgency=urgency, priority=priority,
+            service=service, category=category, channel=channel, customer=customer,
+            assignee=assignee, team=team, model=model, due=due, at=at, note=note,
+        )  # fmt: skip
+        render.show(render.record(view), fmt, quiet)
+
+    open_names = set(inspect.signature(open_).parameters)
+    if "model" not in life.fields:
+        open_names -= {"model", "due"}
+    app.command("open", help=f"Open {life.a_noun}.")(_keep(open_, open_names))
+
+    def list_(
+        stage: Annotated[
+            list[str] | None, typer.Option(help="Only these stages (repeat or comma-separate).")
+        ] = None,
+        priority: Annotated[list[str] | None, typer.Option(help="Only these priorities.")] = None,
+        assignee: Annotated[str | None, typer.Option(help="Only this agent's.")] = None,
+        team: Annotated[str | None, typer.Option(help="Only this team's.")] = None,
+        open_only: Annotated[
+            bool, typer.Option("--open", help="Only open ones (not resolved, closed or cancelled).")
+        ] = False,
+        since: Since = None,
+        until: Until = None,
+        limit: Annotated[int, typer.Option(help="At most this many; 0 for all.")] = 50,
+        fmt: Format = None,
+        quiet: Quiet = False,
+    ) -> None:
+        from svcops.cli.output import is_terminal, message, stdout
+        from svcops.services.records import list_records
+
+        page = list_records(
+            life.kind, stages=stage, priorities=priority, assignee=assignee, team=team,
+            open_only=open_only, since=since, until=until, limit=limit,
+        )  # fmt: skip
+        render.show(render.records(page.records), fmt, quiet)
+        if len(page.records) < page.total and is_terminal(stdout()):
+            message(f"showing {len(page.records)} of {page.total}; --limit 0 shows all")
+
+    app.command("list", help=f"List {life.plural}, newest first.")(list_)
+
+    def show_(key: Key, fmt: Format = None, quiet: Quiet = False) -> None:
+        from svcops.services.records import show_record
+
+        detail = show_record(life.kind, key)
+        render.show(render.record_detail(detail), fmt, quiet)
+
+    app.command("show", help=f"Show {life.a_noun} with its contacts and timeline.")(show_)
+
+    def history_(key: Key, fmt: Format = None) -> None:
+        from svcops.services.records import record_history
+
+        _key, events = record_history(life.kind, key)
+        render.show(render.events(events, f"History of {_key}"), fmt, False)
+
+    app.command("history", help=f"Print the audit trail of {life.a_noun}.")(history_)
+
+    def assign_(
+        key: Key,
+        to: Annotated[str, typer.Option("--to", help="The agent.", metavar="AGENT")],
+        team: Annotated[str | None, typer.Option(help="Also move it to this team.")] = None,
+        at: At = None,
+        note: Note = None,
+        fmt: Format = None,
+        quiet: Quiet = False,
+    ) -> None:
+        from svcops.services.records import assign_record
+
+        view = assign_record(life.kind, key, to, team=team, at=at, note=note)
+        render.show(render.record(view), fmt, quiet)
+
+    app.command("assign", help=f"Assign {life.a_noun} to an agent.")(assign_)
+
+    for verb in ("advance", *[v for v in life.verbs if v != "advance"]):
+        app.command(verb, help=MOVE_HELP.get(verb, verb))(_move_command(life, verb, Key, reasons))
+
+    def stages_(fmt: Format = None) -> None:
+        render.show(render.lifecycle(life), fmt, False)
+
+    app.command("stages", help=f"Print the {life.noun} lifecycle: stages, moves, main path.")(stages_)
+    return app
+
+
+def _move_command(life: Lifecycle, verb: str, Key: Any, reasons: str) -> Callable[..., Any]:
+    """One lifecycle verb as a command; its options are what its transitions require."""
+    reason_help = f"Why; for holds one of: {reasons}." if reasons else "Why."
+
+    def move(
+        key: Key,
+        to: Annotated[
+            str | None, typer.Option("--to", help="The stage to move to.", metavar="STAGE")
+        ] = None,
+        reason: Annotated[str | None, typer.Option(help=reason_help)] = None,
+        root_cause: Annotated[str | None, typer.Option(help="The root cause found.")] = None,
+        workaround: Annotated[str | None, typer.Option(help="How to work around it.")] = None,
+        at: At = None,
+        note: Note = None,
+        fmt: Format = None,
+        quiet: Quiet = False,
+    ) -> None:
+        from svcops.services.records import move_record
+
+        view = move_record(
+            life.kind, key, verb, to=to, reason=reason, root_cause=root_cause,
+            workaround=workaround, at=at, note=note,
+        )  # fmt: skip
+        render.show(render.record(view), fmt, quiet)
+
+    transitions = [t for t in life.transitions if verb == "advance" or t.verb == verb]
+    needed = {name for t in transitions for name in t.requires} & REQUIRED_OPTIONS
+    names = {"key", "at", "note", "fmt", "quiet", *needed}
+    if verb == "advance":
+        names.add("to")
+    move.__name__ = verb
+    return _keep(move, names)

@@ -1,0 +1,83 @@
+"""From service results to output shapes: the record, list, history and lifecycle views."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from svcops.cli import output
+
+if TYPE_CHECKING:
+    from svcops.domain.lifecycle import Lifecycle
+    from svcops.services.views import ContactView, EventView, RecordDetail, RecordView
+
+LIST_COLUMNS = ("key", "stage", "priority", "title", "assignee", "team", "opened_at")
+EVENT_COLUMNS = ("at", "actor", "action", "from", "to", "note")
+CONTACT_COLUMNS = ("at", "channel", "direction", "agent", "note")
+
+
+def show(shape: output.Shape, fmt: str | None, quiet: bool) -> None:
+    """Print a shape in the chosen format, with times in the configured zone."""
+    from svcops.config import get_settings
+    from svcops.domain.timeparse import load_zone
+
+    settings = get_settings()
+    chosen = output.choose_format(fmt, settings.format)
+    zone = load_zone(settings.time_zone) if chosen in ("table", "md") else None
+    output.emit(shape, chosen, quiet=quiet, zone=zone)
+
+
+def record(view: RecordView) -> output.Item:
+    return output.Item(dict(view.fields))
+
+
+def record_detail(detail: RecordDetail) -> output.Item:
+    fields = dict(detail.record.fields)
+    sections = [
+        output.Rows(
+            ("record", "channel", "direction", "at", "agent", "note"),
+            [c.as_dict() for c in detail.contacts],
+            table_columns=CONTACT_COLUMNS,
+            title="Contacts",
+        ),
+        events(detail.events, "Timeline"),
+    ]
+    return output.Item(fields, title=f"{fields['key']}: {fields['title']}", sections=sections)
+
+
+def records(views: list[RecordView]) -> output.Rows:
+    columns = list(views[0].fields) if views else ["key"]
+    return output.Rows(columns, [v.fields for v in views], table_columns=LIST_COLUMNS)
+
+
+def events(items: list[EventView], title: str | None = None) -> output.Rows:
+    return output.Rows(EVENT_COLUMNS, [e.as_dict() for e in items], title=title, key="action")
+
+
+def contacts(items: list[ContactView]) -> output.Rows:
+    return output.Rows(
+        ("record", "channel", "direction", "at", "agent", "note"),
+        [c.as_dict() for c in items],
+        table_columns=CONTACT_COLUMNS,
+        key="record",
+    )
+
+
+def lifecycle(life: Lifecycle) -> output.Rows:
+    rows: list[dict[str, Any]] = []
+    for stage in life.stages:
+        moves = life.moves_from(stage.name)
+        rows.append(
+            {
+                "stage": stage.name,
+                "state": stage.state.value,
+                "main_path": stage.name in life.main_path,
+                "moves": [f"{verb} → {target}" for verb, target in moves],
+                "description": stage.description,
+            }
+        )
+    return output.Rows(
+        ("stage", "state", "main_path", "moves", "description"),
+        rows,
+        title=f"{life.noun} lifecycle; main path: " + " → ".join(life.main_path),
+        key="stage",
+    )

@@ -1,0 +1,1 @@
+"""Pure service-desk rules: lifecycles, priorities, time, errors. No I/O, no SQLAlchemy."""

@@ -1,0 +1,228 @@
+"""Lifecycles as data, and the one engine that moves any record through its lifecycle.
+
+A lifecycle is a set of stages, each in a *state* (open, paused, resolved or final), and a set
+of transitions, each named by the verb that takes it. The effects of a move (first response,
+resolution, reopen, hold clock, closing) follow from the states of the stages it connects, so a
+new kind of record is a new definition, never new code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from svcops.domain.errors import InvalidInput, TransitionNotAllowed
+
+
+class State(StrEnum):
+    """What a stage means for the clocks and the counts."""
+
+    OPEN = "open"  # work is under way or waiting to start
+    PAUSED = "paused"  # on hold: the resolution clock stops
+    RESOLVED = "resolved"  # the customer has what they needed (delivered, restored)
+    FINAL = "final"  # closed or cancelled: nothing more happens
+
+
+RETURN_TO_HELD = "<held stage>"
+"""A transition target meaning: back to the stage the record was in when it was put on hold."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    state: State
+    description: str
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A verb that moves a record from any of `sources` to `target`."""
+
+    verb: str
+    sources: tuple[str, ...]
+    target: str
+    reopens: bool = False
+    requires: tuple[str, ...] = ()  # fields the move must be given, e.g. ("reason",)
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """One kind of record: its stages, its moves and the main path through them."""
+
+    kind: str
+    noun: str
+    plural: str
+    prefix: str
+    stages: tuple[Stage, ...]
+    main_path: tuple[str, ...]
+    transitions: tuple[Transition, ...]
+    hold_reasons: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()  # kind-specific record fields, in output order
+
+    def __post_init__(self) -> None:
+        names = [s.name for s in self.stages]
+        known = set(names) | {RETURN_TO_HELD}
+        for t in self.transitions:
+            unknown = (set(t.sources) | {t.target}) - known
+            if unknown:
+                raise ValueError(f"{self.kind}: {t.verb} names unknown stages {sorted(unknown)}")
+        if not set(self.main_path) <= set(names):
+            raise ValueError(f"{self.kind}: main path names unknown stages")
+
+    @property
+    def initial(self) -> str:
+        return self.stages[0].name
+
+    @property
+    def verbs(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for t in self.transitions:
+            seen.setdefault(t.verb, None)
+        return tuple(seen)
+
+    def stage(self, name: str) -> Stage:
+        for s in self.stages:
+            if s.name == name:
+                return s
+        raise InvalidInput(
+            f"unknown {self.noun} stage {name!r}",
+            hint="stages: " + ", ".join(s.name for s in self.stages),
+        )
+
+    def state_of(self, name: str) -> State:
+        return self.stage(name).state
+
+    def stages_in(self, *states: State) -> tuple[str, ...]:
+        return tuple(s.name for s in self.stages if s.state in states)
+
+    def moves_from(self, stage: str) -> list[tuple[str, str]]:
+        """(verb, target) pairs allowed from `stage`."""
+        return [(t.verb, t.target) for t in self.transitions if stage in t.sources]
+
+    @property
+    def a_noun(self) -> str:
+        return ("an " if self.noun[0] in "aeiou" else "a ") + self.noun
+
+    def describe_moves(self, stage: str) -> str:
+        moves = self.moves_from(stage)
+        if not moves:
+            return f"{stage} is final: no moves"
+        return "allowed: " + ", ".join(f"{v} → {t}" for v, t in moves)
+
+    def next_on_main_path(self, stage: str) -> str | None:
+        if stage in self.main_path:
+            i = self.main_path.index(stage)
+            if i + 1 < len(self.main_path):
+                return self.main_path[i + 1]
+        return None
+
+    def choose(self, stage: str, verb: str, to: str | None, held_from: str | None) -> Transition:
+        """The transition that `verb` (optionally `--to` a stage) takes from `stage`.
+
+        `advance` without a target follows the main path; `advance --to S` takes any allowed
+        move to S. Raises TransitionNotAllowed naming the allowed moves.
+        """
+        if to is not None:
+            self.stage(to)
+        candidates = [t for t in self.transitions if stage in t.sources]
+        if verb == "advance":
+            target = to if to is not None else self.next_on_main_path(stage)
+            matches = [t for t in candidates if self._target(t, held_from) == target]
+            # prefer the plain advance edge when several verbs reach the same stage
+            matches.sort(key=lambda t: t.verb != "advance")
+        else:
+            matches = [
+                t
+                for t in candidates
+                if t.verb == verb and (to is None or self._target(t, held_from) == to)
+            ]
+        if not matches or (verb == "advance" and target is None):
+            wanted = f"{verb} to {to}" if to else verb
+            raise TransitionNotAllowed(
+                f"cannot {wanted} {self.a_noun} in stage {stage}; {self.describe_moves(stage)}"
+            )
+        return matches[0]
+
+    def _target(self, t: Transition, held_from: str | None) -> str | None:
+        return held_from if t.target == RETURN_TO_HELD else t.target
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The lifecycle-relevant state of one record; moving it is a pure function."""
+
+    stage: str
+    opened_at: datetime
+    stage_entered_at: datetime
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    first_resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    reopen_count: int = 0
+    hold_reason: str | None = None
+    held_from: str | None = None
+    held_since: datetime | None = None
+    paused_s: int = 0  # seconds on hold before the first resolution (stops the SLA clock)
+
+
+PROGRESS_FIELDS = tuple(Progress.__dataclass_fields__)
+
+
+def start(lifecycle: Lifecycle, at: datetime) -> Progress:
+    """A new record at its initial stage."""
+    return Progress(stage=lifecycle.initial, opened_at=at, stage_entered_at=at)
+
+
+def move(
+    lifecycle: Lifecycle,
+    progress: Progress,
+    verb: str,
+    at: datetime,
+    *,
+    to: str | None = None,
+    given: dict[str, str | None] | None = None,
+) -> tuple[Progress, Transition]:
+    """Apply `verb` at time `at`; returns the new progress and the transition taken."""
+    given = given or {}
+    transition = lifecycle.choose(progress.stage, verb, to, progress.held_from)
+    missing = [name for name in transition.requires if not (given.get(name) or "").strip()]
+    if missing:
+        options = " and ".join("--" + name.replace("_", "-") for name in missing)
+        raise InvalidInput(
+            f"moving {lifecycle.a_noun} to {transition.target} needs {options}",
+        )
+    if at < progress.stage_entered_at:
+        raise InvalidInput(
+            f"--at {at:%Y-%m-%dT%H:%M:%SZ} is before the {lifecycle.noun} entered "
+            f"{progress.stage} ({progress.stage_entered_at:%Y-%m-%dT%H:%M:%SZ})"
+        )
+    reason = given.get("reason")
+    target = progress.held_from if transition.target == RETURN_TO_HELD else transition.target
+    assert target is not None
+    source_state = lifecycle.state_of(progress.stage)
+    target_state = lifecycle.state_of(target)
+    if target_state is State.PAUSED:
+        if lifecycle.hold_reasons and reason not in lifecycle.hold_reasons:
+            raise InvalidInput(
+                f"unknown hold reason {reason!r}",
+                hint="reasons: " + ", ".join(lifecycle.hold_reasons),
+            )
+    changes: dict[str, object] = {"stage": target, "stage_entered_at": at}
+    if progress.first_response_at is None and progress.stage == lifecycle.initial:
+        changes["first_response_at"] = at
+    if source_state is State.PAUSED and progress.held_since is not None:
+        if progress.first_resolved_at is None:
+            changes["paused_s"] = progress.paused_s + int((at - progress.held_since).total_seconds())
+        changes.update(held_since=None, held_from=None, hold_reason=None)
+    if target_state is State.PAUSED:
+        changes.update(held_since=at, held_from=progress.stage, hold_reason=reason)
+    if target_state is State.RESOLVED and source_state is not State.RESOLVED:
+        changes["resolved_at"] = at
+        if progress.first_resolved_at is None:
+            changes["first_resolved_at"] = at
+    if transition.reopens:
+        changes.update(reopen_count=progress.reopen_count + 1, resolved_at=None)
+    if target_state is State.FINAL:
+        changes["closed_at"] = at
+    return replace(progress, **changes), transition  # type: ignore[arg-type]

@@ -1,0 +1,143 @@
+"""Dates and durations as people and scripts type them.
+
+Accepted instants: `now`, `today`, `yesterday`, `tomorrow`; relative offsets into the past
+such as `-30m`, `-12h`, `-7d`, `-2w` (also `30m ago`); ISO 8601; and anything python-dateutil
+parses unambiguously (`2026-11-02 14:05`, `Nov 2 2026 2pm`). A date whose day and month could be
+swapped (`03/04/2026`) is refused rather than guessed. Naive times are read in the configured
+time zone; every result is an aware UTC datetime to the second.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta, tzinfo
+
+from svcops.domain.errors import InvalidInput
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_UNIT_WORDS = {
+    "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+    "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+    "d": "d", "day": "d", "days": "d",
+    "w": "w", "wk": "w", "wks": "w", "week": "w", "weeks": "w",
+}  # fmt: skip
+_OFFSET = re.compile(r"^-\s*(\d+)\s*([a-z]+)$")
+_AGO = re.compile(r"^(\d+)\s*([a-z]+)\s+ago$")
+_DURATION = re.compile(r"(\d+)\s*([a-z]+)")
+
+
+def _unit_seconds(word: str, text: str) -> int:
+    unit = _UNIT_WORDS.get(word)
+    if unit is None:
+        raise InvalidInput(f"unknown time unit {word!r} in {text!r}; use s, m, h, d or w")
+    return _UNITS[unit]
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in a duration such as `15m`, `4h`, `3d`, `1h30m` or a bare number of seconds."""
+    cleaned = text.strip().lower()
+    if cleaned.isdigit():
+        return int(cleaned)
+    parts = _DURATION.findall(cleaned)
+    if not parts or _DURATION.sub("", cleaned).strip():
+        raise InvalidInput(f"cannot read duration {text!r}; write it like 15m, 4h, 3d or 1h30m")
+    return sum(int(amount) * _unit_seconds(unit, text) for amount, unit in parts)
+
+
+def format_duration(seconds: float | None) -> str:
+    """A short human form of a duration: `45s`, `12m`, `3h 05m`, `2d 04h`."""
+    if seconds is None:
+        return "–"
+    total = round(seconds)
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d {hours:02d}h"
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{sign}{minutes}m"
+    return f"{sign}{secs}s"
+
+
+def _midnight(day: datetime, tz: tzinfo) -> datetime:
+    return datetime.combine(day.date(), time(0), tzinfo=tz)
+
+
+def parse_when(text: str, *, now: datetime, tz: tzinfo) -> datetime:
+    """The UTC instant a user means by `text`, relative to `now` and read in `tz`."""
+    cleaned = text.strip().lower()
+    if not cleaned:
+        raise InvalidInput("empty date; use ISO 8601 (2026-11-02T14:05) or now, today, -2h")
+    local_now = now.astimezone(tz)
+    words = {
+        "now": lambda: now,
+        "today": lambda: _midnight(local_now, tz),
+        "yesterday": lambda: _midnight(local_now - timedelta(days=1), tz),
+        "tomorrow": lambda: _midnight(local_now + timedelta(days=1), tz),
+    }
+    if cleaned in words:
+        return _to_utc(words[cleaned]())
+    offset = _OFFSET.match(cleaned) or _AGO.match(cleaned)
+    if offset:
+        amount, unit = offset.groups()
+        return _to_utc(now - timedelta(seconds=int(amount) * _unit_seconds(unit, text)))
+    return _to_utc(_parse_absolute(text.strip(), local_now, tz))
+
+
+def _parse_absolute(text: str, local_now: datetime, tz: tzinfo) -> datetime:
+    from dateutil import parser as dateparser
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        default = _midnight(local_now, tz).replace(tzinfo=None)
+        try:
+            moment = dateparser.parse(text, default=default, dayfirst=False)
+            swapped = dateparser.parse(text, default=default, dayfirst=True)
+        except (ValueError, OverflowError, dateparser.ParserError):
+            raise InvalidInput(
+                f"cannot read date {text!r}",
+                hint="use ISO 8601 such as 2026-11-02T14:05, or now, today, yesterday, -2h, -7d",
+            ) from None
+        if moment != swapped:
+            raise InvalidInput(
+                f"ambiguous date {text!r}: day and month could be either way round",
+                hint="use ISO 8601 such as 2026-11-02",
+            )
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment
+
+
+def _to_utc(moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(UTC).replace(microsecond=0)
+    except (OverflowError, ValueError) as exc:
+        raise InvalidInput(f"date out of range: {exc}") from None
+
+
+def format_instant(moment: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`, the form every machine output uses."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def load_zone(name: str | None) -> tzinfo:
+    """The named IANA zone, or the system's own zone when no name is given."""
+    if not name:
+        from dateutil import tz as dateutil_tz
+
+        local = dateutil_tz.tzlocal()
+        return local
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"unknown time zone {name!r}", hint="use an IANA name such as Europe/Berlin or UTC"
+        ) from None

@@ -1,0 +1,64 @@
+"""What every use case needs: the settings in force, the clock, the time zone, a transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+
+from sqlmodel import Session
+
+from svcops.config import Settings, get_settings
+from svcops.domain.clock import clock
+from svcops.domain.errors import InvalidInput
+from svcops.domain.timeparse import format_instant, load_zone, parse_when
+from svcops.store.uow import unit_of_work
+
+FUTURE_SLACK = timedelta(minutes=1)  # tolerate clocks a little apart between machines
+
+
+@dataclass
+class Call:
+    """One service call's surroundings."""
+
+    settings: Settings
+    now: datetime = field(default_factory=clock.now)
+
+    @property
+    def zone(self) -> tzinfo:
+        return load_zone(self.settings.time_zone)
+
+    def when(self, text: str | None, option: str = "--at", *, future: bool = False) -> datetime:
+        """The instant `text` means (now when absent); past-only unless `future`."""
+        if text is None:
+            return self.now
+        moment = parse_when(text, now=self.now, tz=self.zone)
+        if not future and moment > self.now + FUTURE_SLACK:
+            raise InvalidInput(f"{option} {format_instant(moment)} is in the future")
+        return moment
+
+    def optional_when(self, text: str | None, option: str) -> datetime | None:
+        return None if text is None else self.when(text, option, future=True)
+
+
+def settings_call() -> Call:
+    return Call(get_settings())
+
+
+@contextmanager
+def transaction(*, write: bool) -> Iterator[tuple[Session, Call]]:
+    """One unit of work with its call context."""
+    call = settings_call()
+    with unit_of_work(call.settings.database_url, write=write) as session:
+        yield session, call
+
+
+def clean_text(value: str | None, what: str, *, required: bool = False) -> str | None:
+    """Trimmed text, None when blank; InvalidInput when a required text is blank."""
+    cleaned = value.strip() if value is not None else None
+    if not cleaned:
+        if required:
+            raise InvalidInput(f"{what} must not be empty")
+        return None
+    return cleaned

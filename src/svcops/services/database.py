@@ -1,0 +1,107 @@
+"""Use cases on the database itself: where it is, its schema, its health, a backup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from svcops.config import get_settings
+from svcops.domain.errors import InvalidInput
+from svcops.store import schema
+from svcops.store.engine import engine_for, normalise_url, sqlite_path
+from svcops.store.uow import translate_errors
+
+
+def _location(url: str) -> tuple[str, str]:
+    from sqlalchemy.engine import make_url
+
+    path = sqlite_path(normalise_url(url))
+    if path is not None:
+        return str(path), "sqlite"
+    parsed = make_url(normalise_url(url))
+    return parsed.render_as_string(hide_password=True), parsed.get_backend_name()
+
+
+def database_info() -> dict[str, Any]:
+    """Which database is in use, and why; touches nothing."""
+    settings = get_settings()
+    location, backend = _location(settings.database_url)
+    return {"location": location, "backend": backend, "source": settings.database_source}
+
+
+def migrate() -> dict[str, Any]:
+    """Create or upgrade the schema; report the revisions before and after."""
+    settings = get_settings()
+    engine = engine_for(settings.database_url)
+    with translate_errors():
+        before, after = schema.upgrade(engine)
+    schema.forget(engine)
+    location, backend = _location(settings.database_url)
+    return {
+        "location": location,
+        "backend": backend,
+        "schema_before": before,
+        "schema": after,
+        "changed": before != after,
+    }
+
+
+def check() -> dict[str, Any]:
+    """Reachable, schema current, and (SQLite) an integrity check that passes."""
+    settings = get_settings()
+    engine = engine_for(settings.database_url)
+    location, backend = _location(settings.database_url)
+    with translate_errors(), engine.connect() as connection:
+        found = schema.revision(connection)
+        integrity = "not checked"
+        if backend == "sqlite":
+            integrity = str(connection.exec_driver_sql("PRAGMA integrity_check").scalar())
+            journal = str(connection.exec_driver_sql("PRAGMA journal_mode").scalar())
+        else:
+            journal = "n/a"
+        counts = {}
+        if found is not None:
+            for table in ("record", "event", "contact", "feedback", "customer"):
+                counts[table] = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+    problems = []
+    if found != schema.HEAD:
+        problems.append(f"schema is {found or 'missing'}, expected {schema.HEAD} (run: svcops db migrate)")
+    if integrity not in ("ok", "not checked"):
+        problems.append(f"integrity check: {integrity}")
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    return {
+        "location": location,
+        "backend": backend,
+        "schema": found,
+        "integrity": integrity,
+        "journal_mode": journal,
+        **{f"{table}s": count for table, count in counts.items()},
+    }
+
+
+def backup(target: str) -> dict[str, Any]:
+    """A consistent copy of a SQLite database (the online backup API), created 0600."""
+    import os
+    import sqlite3
+
+    settings = get_settings()
+    source = sqlite_path(normalise_url(settings.database_url))
+    if source is None:
+        raise InvalidInput(
+            "db backup copies SQLite files; for PostgreSQL use pg_dump or svcops export"
+        )
+    if not source.exists():
+        raise InvalidInput(f"no database at {source} to back up")
+    destination = Path(target).expanduser()
+    if destination.exists():
+        raise InvalidInput(f"{destination} already exists; choose a new file")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(destination, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    with sqlite3.connect(source) as src, sqlite3.connect(destination) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    return {"path": str(destination), "source": str(source), "bytes": destination.stat().st_size}

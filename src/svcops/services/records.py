@@ -1,0 +1,256 @@
+"""Use cases on incidents, problems and service requests: one set for every kind."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+from sqlmodel import Session
+
+from svcops.domain import lifecycle as lc
+from svcops.domain.errors import InvalidInput, TransitionNotAllowed
+from svcops.domain.kinds import CHANNELS, DELIVERY_MODELS, choice, lifecycle
+from svcops.domain.lifecycle import Lifecycle, Progress, State
+from svcops.domain.priority import check_level, check_priority, priority_for
+from svcops.domain.timeparse import format_instant
+from svcops.services.base import Call, clean_text, transaction
+from svcops.services.views import (
+    RecordDetail,
+    RecordPage,
+    RecordView,
+    contact_view,
+    event_view,
+    record_view,
+)
+from svcops.store import repository as repo
+from svcops.store.tables import Contact, Record
+
+DEFAULT_LIMIT = 50
+
+
+def _view(session: Session, life: Lifecycle, record: Record) -> RecordView:
+    incidents = None
+    if "incidents" in life.fields:
+        assert record.id is not None
+        incidents = repo.linked_incidents(session, [record.id]).get(record.id, [])
+    return record_view(life, repo.keys_of(session, record), incidents)
+
+
+def _event(session: Session, call: Call, record: Record, action: str, at: datetime, **kw: str | None) -> None:
+    repo.add_event(
+        session, record, action, at=at, recorded_at=call.now, actor=call.settings.actor, **kw
+    )
+
+
+def _note(*parts: str | None) -> str | None:
+    kept = [p for p in parts if p]
+    return " — ".join(kept) if kept else None
+
+
+def open_record(
+    kind: str,
+    title: str,
+    *,
+    impact: int | None = None,
+    urgency: int | None = None,
+    priority: str | None = None,
+    service: str | None = None,
+    category: str | None = None,
+    channel: str | None = None,
+    customer: str | None = None,
+    assignee: str | None = None,
+    team: str | None = None,
+    model: str | None = None,
+    due: str | None = None,
+    at: str | None = None,
+    note: str | None = None,
+) -> RecordView:
+    """Open a record at its lifecycle's first stage and log the customer's first contact."""
+    life = lifecycle(kind)
+    clean_title = clean_text(title, "the title", required=True)
+    impact_level = check_level(impact if impact is not None else 3, "impact")
+    urgency_level = check_level(urgency if urgency is not None else 3, "urgency")
+    with transaction(write=True) as (session, call):
+        opened_at = call.when(at)
+        matrix_priority = priority_for(impact_level, urgency_level, call.settings.matrix)
+        chosen = check_priority(priority) if priority else matrix_priority
+        channel_name = choice(channel or call.settings.default_channel, CHANNELS, "channel")
+        delivery_model = None
+        due_at = None
+        if "model" in life.fields:
+            delivery_model = choice(model or DELIVERY_MODELS[0], DELIVERY_MODELS, "model")
+            due_at = call.optional_when(due, "--due")
+            if due_at is not None and due_at < opened_at:
+                raise InvalidInput(f"--due {format_instant(due_at)} is before the request opens")
+        customer_id = repo.get_customer(session, customer).id if customer else None
+        key, number = repo.next_key(session, life.prefix)
+        progress = lc.start(life, opened_at)
+        record = Record(
+            key=key,
+            kind=life.kind,
+            number=number,
+            title=clean_title,
+            priority=chosen,
+            priority_overridden=chosen != matrix_priority,
+            impact=impact_level,
+            urgency=urgency_level,
+            service=clean_text(service, "--service"),
+            category=clean_text(category, "--category"),
+            channel=channel_name,
+            customer_id=customer_id,
+            assignee=clean_text(assignee, "--assignee"),
+            team=clean_text(team, "--team"),
+            model=delivery_model,
+            due_at=due_at,
+            **asdict(progress),
+        )
+        session.add(record)
+        session.flush()
+        _event(session, call, record, "open", opened_at, to_value=record.stage, note=clean_text(note, "--note"))
+        if record.priority_overridden:
+            _event(
+                session, call, record, "priority_override", opened_at,
+                from_value=matrix_priority, to_value=chosen,
+                note=f"matrix gives {matrix_priority} for impact {impact_level}, urgency {urgency_level}",
+            )  # fmt: skip
+        if channel_name != "monitoring":
+            session.add(Contact(record_id=record.id, channel=channel_name, direction="inbound", at=opened_at))
+            _event(session, call, record, "contact", opened_at, to_value=f"inbound {channel_name}")
+        return _view(session, life, record)
+
+
+def move_record(
+    kind: str,
+    key: str,
+    verb: str,
+    *,
+    to: str | None = None,
+    reason: str | None = None,
+    root_cause: str | None = None,
+    workaround: str | None = None,
+    at: str | None = None,
+    note: str | None = None,
+) -> RecordView:
+    """Take a lifecycle move (advance, hold, resume, resolve, close, reopen, cancel)."""
+    life = lifecycle(kind)
+    if verb not in (*life.verbs, "advance"):
+        raise InvalidInput(f"{life.plural} cannot {verb}")
+    given = {
+        "reason": clean_text(reason, "--reason"),
+        "root_cause": clean_text(root_cause, "--root-cause"),
+        "workaround": clean_text(workaround, "--workaround"),
+    }
+    with transaction(write=True) as (session, call):
+        moment = call.when(at)
+        record = repo.get_record(session, life, key, lock=True)
+        before = Progress(**{name: getattr(record, name) for name in lc.PROGRESS_FIELDS})
+        after, transition = lc.move(life, before, verb, moment, to=to, given=given)
+        for name in lc.PROGRESS_FIELDS:
+            setattr(record, name, getattr(after, name))
+        for name in transition.requires:
+            if name in ("root_cause", "workaround"):
+                setattr(record, name, given[name])
+        record.version += 1
+        detail = given["reason"] if "reason" in transition.requires else None
+        if "root_cause" in transition.requires:
+            detail = f"root cause: {given['root_cause']}; workaround: {given['workaround']}"
+        _event(
+            session, call, record, transition.verb, moment,
+            from_value=before.stage, to_value=after.stage,
+            note=_note(detail, clean_text(note, "--note")),
+        )  # fmt: skip
+        return _view(session, life, record)
+
+
+def assign_record(
+    kind: str,
+    key: str,
+    assignee: str,
+    *,
+    team: str | None = None,
+    at: str | None = None,
+    note: str | None = None,
+) -> RecordView:
+    """Give a record to an agent (and optionally a team); each change is an event."""
+    life = lifecycle(kind)
+    agent = clean_text(assignee, "--to", required=True)
+    new_team = clean_text(team, "--team")
+    with transaction(write=True) as (session, call):
+        moment = call.when(at)
+        record = repo.get_record(session, life, key, lock=True)
+        if life.state_of(record.stage) is State.FINAL:
+            raise TransitionNotAllowed(
+                f"{record.key} is {record.stage}; a {record.stage} {life.noun} cannot be reassigned"
+            )
+        if moment < record.opened_at:
+            raise InvalidInput(f"--at {format_instant(moment)} is before {record.key} was opened")
+        text = clean_text(note, "--note")
+        changes = [("assign", "assignee", agent), ("team", "team", new_team)]
+        for action, field, value in changes:
+            if value is not None and value != getattr(record, field):
+                _event(session, call, record, action, moment, from_value=getattr(record, field), to_value=value, note=text)
+                setattr(record, field, value)
+                record.version += 1
+        return _view(session, life, record)
+
+
+def list_records(
+    kind: str,
+    *,
+    stages: list[str] | None = None,
+    priorities: list[str] | None = None,
+    assignee: str | None = None,
+    team: str | None = None,
+    open_only: bool = False,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = DEFAULT_LIMIT,
+) -> RecordPage:
+    """Records newest first; `limit` 0 or None means all."""
+    life = lifecycle(kind)
+    if limit is not None and limit < 0:
+        raise InvalidInput("--limit must be 0 (all) or more")
+    wanted_stages = [life.stage(s.strip().lower()).name for s in _split(stages)]
+    wanted_priorities = [check_priority(p) for p in _split(priorities)]
+    with transaction(write=False) as (session, call):
+        start = call.when(since, "--since", future=True) if since else None
+        end = call.when(until, "--until", future=True) if until else None
+        if start and end and end <= start:
+            raise InvalidInput("--until must be after --since")
+        flt = repo.RecordFilter(
+            stages=wanted_stages,
+            priorities=wanted_priorities,
+            assignee=assignee,
+            team=team,
+            open_stages=life.stages_in(State.OPEN, State.PAUSED) if open_only else None,
+            since=start,
+            until=end,
+            limit=limit or None,
+        )
+        rows, total = repo.list_records(session, life.kind, flt)
+        incidents: dict[int, list[str]] = {}
+        if "incidents" in life.fields:
+            incidents = repo.linked_incidents(session, [r.record.id for r in rows if r.record.id])
+        views = [record_view(life, row, incidents.get(row.record.id or 0, [])) for row in rows]
+        return RecordPage(views, total)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """Repeated options and comma lists both work: --stage new --stage on_hold, --stage new,on_hold."""
+    return [part for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def show_record(kind: str, key: str) -> RecordDetail:
+    life = lifecycle(kind)
+    with transaction(write=False) as (session, _call):
+        record = repo.get_record(session, life, key)
+        contacts = [contact_view(record.key, c) for c in repo.contacts_of(session, record)]
+        events = [event_view(e) for e in repo.events_of(session, record)]
+        return RecordDetail(_view(session, life, record), contacts, events)
+
+
+def record_history(kind: str, key: str) -> tuple[str, list]:  # type: ignore[type-arg]
+    life = lifecycle(kind)
+    with transaction(write=False) as (session, _call):
+        record = repo.get_record(session, life, key)
+        return record.key, [event_view(e) for e in repo.events_of(session, record)]

@@ -1,0 +1,104 @@
+"""The plain data services hand back, with field names as PRODUCT.md section 4 fixes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from svcops.domain.lifecycle import Lifecycle
+from svcops.store.repository import RecordRow
+from svcops.store.tables import Contact, Event
+
+COMMON_FIELDS = (
+    "key", "kind", "title", "stage", "priority", "impact", "urgency", "service", "category",
+    "channel", "customer", "assignee", "team", "opened_at", "first_response_at", "resolved_at",
+    "closed_at", "reopen_count",
+)  # fmt: skip
+EVENT_FIELDS = ("at", "actor", "action", "from", "to", "note")
+CONTACT_FIELDS = ("record", "channel", "direction", "at", "agent", "note")
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """A record as every output format shows it: `fields` in contract order."""
+
+    fields: dict[str, Any]
+    priority_overridden: bool = False
+    stage_entered_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return str(self.fields["key"])
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    actor: str
+    action: str
+    from_value: str | None
+    to_value: str | None
+    note: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "actor": self.actor,
+            "action": self.action,
+            "from": self.from_value,
+            "to": self.to_value,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class ContactView:
+    record: str
+    channel: str
+    direction: str
+    at: datetime
+    agent: str | None
+    note: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in CONTACT_FIELDS}
+
+
+@dataclass(frozen=True)
+class RecordDetail:
+    """`show`: the record, its contacts and its timeline."""
+
+    record: RecordView
+    contacts: list[ContactView]
+    events: list[EventView]
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """`list`: the records shown and how many matched before the limit."""
+
+    records: list[RecordView]
+    total: int
+
+
+def record_view(lifecycle: Lifecycle, row: RecordRow, incidents: list[str] | None = None) -> RecordView:
+    r = row.record
+    derived = {"customer": row.customer, "problem": row.problem, "incidents": incidents or []}
+    fields = {
+        name: derived[name] if name in derived else getattr(r, name)
+        for name in (*COMMON_FIELDS, *lifecycle.fields)
+    }
+    return RecordView(fields, r.priority_overridden, r.stage_entered_at)
+
+
+def event_view(event: Event) -> EventView:
+    return EventView(
+        event.at, event.actor, event.action, event.from_value, event.to_value, event.note
+    )
+
+
+def contact_view(record_key: str, contact: Contact) -> ContactView:
+    return ContactView(
+        record_key, contact.channel, contact.direction, contact.at, contact.agent, contact.note
+    )

@@ -1,0 +1,154 @@
+"""The tables. Times are stored as UTC epoch seconds so the same SQL aggregates on every backend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Dialect, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class EpochSeconds(TypeDecorator[datetime]):
+    """An aware UTC datetime in Python, a BIGINT of Unix seconds in the database."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, int):
+            return value
+        return int(value.timestamp())
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.fromtimestamp(int(value), UTC)
+
+
+def _time(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=EpochSeconds, nullable=nullable, index=index)
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=32)
+    name: str
+    email: str | None = None
+    org: str | None = None
+    created_at: datetime = _time(nullable=False)
+
+
+class Record(SQLModel, table=True):
+    """An incident, problem or service request: one table, the kind in a column."""
+
+    __tablename__ = "record"
+    __table_args__ = (
+        UniqueConstraint("kind", "number", name="uq_record_kind_number"),
+        Index("ix_record_kind_opened", "kind", "opened_at"),
+        Index("ix_record_kind_stage", "kind", "stage"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=32)
+    kind: str = Field(max_length=16)
+    number: int
+    title: str
+    stage: str = Field(max_length=32)
+    priority: str | None = Field(default=None, max_length=2)
+    priority_overridden: bool = False
+    impact: int | None = None
+    urgency: int | None = None
+    service: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    assignee: str | None = Field(default=None, index=True)
+    team: str | None = None
+    problem_id: int | None = Field(default=None, foreign_key="record.id", index=True)
+    root_cause: str | None = None
+    workaround: str | None = None
+    model: str | None = None
+    due_at: datetime | None = _time()
+    hold_reason: str | None = None
+    held_from: str | None = None
+    held_since: datetime | None = _time()
+    paused_s: int = 0
+    opened_at: datetime = _time(nullable=False)
+    stage_entered_at: datetime = _time(nullable=False)
+    first_response_at: datetime | None = _time()
+    resolved_at: datetime | None = _time()
+    first_resolved_at: datetime | None = _time()
+    closed_at: datetime | None = _time()
+    reopen_count: int = 0
+    version: int = 1
+
+
+class Event(SQLModel, table=True):
+    """The append-only audit trail: one row per change, never updated or deleted."""
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_record_at", "record_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="record.id")
+    at: datetime = _time(nullable=False)
+    recorded_at: datetime = _time(nullable=False)
+    actor: str
+    action: str = Field(max_length=32)
+    from_value: str | None = None
+    to_value: str | None = None
+    note: str | None = None
+
+
+class Contact(SQLModel, table=True):
+    """One interaction with the customer on a record."""
+
+    __tablename__ = "contact"
+    __table_args__ = (Index("ix_contact_record_at", "record_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="record.id")
+    channel: str = Field(max_length=16)
+    direction: str = Field(max_length=8)
+    at: datetime = _time(nullable=False)
+    agent: str | None = None
+    note: str | None = None
+
+
+class Feedback(SQLModel, table=True):
+    """One survey response about one incident or request."""
+
+    __tablename__ = "feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=32)
+    record_id: int = Field(foreign_key="record.id", index=True)
+    csat: int | None = None
+    ces: int | None = None
+    comment: str | None = None
+    received_at: datetime = _time(nullable=False, index=True)
+
+
+class FeedbackScore(SQLModel, table=True):
+    """One service-quality dimension score (1-5) of one response."""
+
+    __tablename__ = "feedback_score"
+
+    feedback_id: int = Field(foreign_key="feedback.id", primary_key=True)
+    dimension: str = Field(primary_key=True, max_length=32)
+    score: int
+
+
+class KeyCounter(SQLModel, table=True):
+    """The last number handed out per key prefix (INC, PRB, REQ, FB, CUS)."""
+
+    __tablename__ = "key_counter"
+
+    prefix: str = Field(primary_key=True, max_length=8)
+    last: int = 0

@@ -1,0 +1,81 @@
+"""The unit of work: every command is one transaction that fully happens or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlmodel import Session
+
+from svcops.domain.errors import Conflict, InvalidInput
+from svcops.store.engine import WRITE, engine_for
+from svcops.store.schema import ensure_current
+
+_ambient: ContextVar[Session | None] = ContextVar("svcops_session", default=None)
+
+_BUSY_MARKERS = ("database is locked", "database is busy", "lock timeout", "could not obtain lock")
+_CONFLICT_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
+
+
+@contextmanager
+def unit_of_work(url: str, *, write: bool) -> Iterator[Session]:
+    """A session in one transaction, committed on success and rolled back on any error.
+
+    Inside an outer unit of work (batch --atomic) this joins the outer transaction instead.
+    """
+    outer = _ambient.get()
+    if outer is not None:
+        yield outer
+        return
+    engine = engine_for(url)
+    with translate_errors():
+        ensure_current(engine)
+        bind = engine.execution_options(**{WRITE: write})
+        with Session(bind, expire_on_commit=False, autoflush=True) as session:
+            token = _ambient.set(session)
+            try:
+                yield session
+                if write:
+                    session.commit()
+                else:
+                    session.rollback()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                _ambient.reset(token)
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Database failures that a user can act on become svcops errors with their exit codes."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict(f"the change conflicts with what is stored: {_first_line(exc)}") from exc
+    except OperationalError as exc:
+        message = _first_line(exc)
+        if _is_busy(exc):
+            raise Conflict(
+                "the database stayed busy: another svcops is writing",
+                hint="try again; SVCOPS_BUSY_TIMEOUT sets how long to wait (seconds)",
+            ) from exc
+        raise InvalidInput(f"cannot use the database: {message}") from exc
+    except DBAPIError as exc:
+        if _is_busy(exc):
+            raise Conflict("the record changed under you; try again") from exc
+        raise
+
+
+def _is_busy(exc: DBAPIError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in _CONFLICT_SQLSTATES:
+        return True
+    text = str(exc.orig).lower()
+    return any(marker in text for marker in _BUSY_MARKERS)
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc).__name__
