@@ -1,7 +1,7 @@
 """Settings, read at call time, with the precedence of PRODUCT.md section 4:
 
 flags > `SVCOPS_*` environment > config file (`SVCOPS_CONFIG`, else `svcops.toml` in the user
-config directory) > defaults.
+config directory) > defaults. The file is validated by pydantic (svcops.config_schema).
 """
 
 from __future__ import annotations
@@ -9,19 +9,16 @@ from __future__ import annotations
 import getpass
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-
 from svcops.domain.errors import InvalidInput
-from svcops.domain.kinds import CHANNELS
-from svcops.domain.priority import DEFAULT_MATRIX, PRIORITIES, check_matrix
+from svcops.domain.priority import DEFAULT_MATRIX
 from svcops.domain.timeparse import parse_duration
 
 APP = "svcops"
 FORMATS = ("table", "json", "ndjson", "csv", "tsv", "md")
+DEFAULT_DIMENSIONS = ("courtesy", "competence", "reliability")
 
 # PRODUCT.md section 3: calendar-time targets per priority, (first response, resolution)
 DEFAULT_SLA: dict[str, tuple[int, int]] = {
@@ -30,87 +27,21 @@ DEFAULT_SLA: dict[str, tuple[int, int]] = {
     "P3": (4 * 3600, 3 * 86400),
     "P4": (86400, 5 * 86400),
 }
-DEFAULT_DIMENSIONS = ("courtesy", "competence", "reliability")
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass(frozen=True)
+class FileValues:
+    """What a config file says (the defaults when there is none)."""
 
-
-class DatabaseSection(_Section):
-    url: str | None = None
-    path: str | None = None
-
-
-class DisplaySection(_Section):
+    database_url: str | None = None
+    database_path: str | None = None
     time_zone: str | None = None
     format: str | None = None
-
-    @field_validator("format")
-    @classmethod
-    def _known_format(cls, value: str | None) -> str | None:
-        if value is not None and value not in FORMATS:
-            raise ValueError(f"must be one of {', '.join(FORMATS)}")
-        return value
-
-
-class DefaultsSection(_Section):
-    channel: str = "phone"
-
-    @field_validator("channel")
-    @classmethod
-    def _known_channel(cls, value: str) -> str:
-        if value not in CHANNELS:
-            raise ValueError(f"must be one of {', '.join(CHANNELS)}")
-        return value
-
-
-class PrioritySection(_Section):
-    matrix: list[list[str]] = [list(row) for row in DEFAULT_MATRIX]
-
-    @field_validator("matrix")
-    @classmethod
-    def _valid_matrix(cls, value: list[list[str]]) -> list[list[str]]:
-        try:
-            return [list(row) for row in check_matrix(value)]
-        except InvalidInput as exc:
-            raise ValueError(exc.message) from None
-
-
-class SlaTarget(_Section):
-    response: str
-    resolution: str
-
-    @field_validator("response", "resolution")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        try:
-            parse_duration(value)
-        except InvalidInput as exc:
-            raise ValueError(exc.message) from None
-        return value
-
-
-class FeedbackSection(_Section):
-    dimensions: list[str] = list(DEFAULT_DIMENSIONS)
-
-
-class FileConfig(_Section):
-    database: DatabaseSection = DatabaseSection()
-    display: DisplaySection = DisplaySection()
-    defaults: DefaultsSection = DefaultsSection()
-    priority: PrioritySection = PrioritySection()
-    sla: dict[str, SlaTarget] = {}
-    targets: dict[str, str] = {}
-    feedback: FeedbackSection = FeedbackSection()
-
-    @field_validator("sla")
-    @classmethod
-    def _known_priorities(cls, value: dict[str, SlaTarget]) -> dict[str, SlaTarget]:
-        unknown = sorted(set(value) - set(PRIORITIES))
-        if unknown:
-            raise ValueError(f"unknown priorities {unknown}; use {', '.join(PRIORITIES)}")
-        return value
+    default_channel: str = "phone"
+    matrix: tuple[tuple[str, ...], ...] = DEFAULT_MATRIX
+    sla: dict[str, tuple[int, int]] = field(default_factory=lambda: dict(DEFAULT_SLA))
+    targets: dict[str, str] = field(default_factory=dict)
+    dimensions: tuple[str, ...] = DEFAULT_DIMENSIONS
 
 
 @dataclass(frozen=True)
@@ -136,7 +67,7 @@ class Settings:
 
 
 _overrides: dict[str, str] = {}
-_file_cache: dict[tuple[str, float], FileConfig] = {}
+_file_cache: dict[tuple[str, float], FileValues] = {}
 
 
 def set_overrides(**flags: str | None) -> None:
@@ -163,16 +94,24 @@ def default_db_path() -> Path:
     return Path(user_data_dir(APP)) / "svcops.db"
 
 
-def _read_file(path: Path) -> FileConfig:
+def _read_file(path: Path) -> FileValues:
     try:
         mtime = path.stat().st_mtime
     except FileNotFoundError:
         if "SVCOPS_CONFIG" in os.environ:
             raise InvalidInput(f"config file {path} (SVCOPS_CONFIG) does not exist") from None
-        return FileConfig()
+        return FileValues()
     cached = _file_cache.get((str(path), mtime))
-    if cached is not None:
-        return cached
+    if cached is None:
+        cached = _file_cache[(str(path), mtime)] = _parse_file(path)
+    return cached
+
+
+def _parse_file(path: Path) -> FileValues:
+    from pydantic import ValidationError
+
+    from svcops.config_schema import FileConfig
+
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -183,15 +122,27 @@ def _read_file(path: Path) -> FileConfig:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise InvalidInput(f"config file {path}: {where}: {first['msg']}") from None
-    _file_cache[(str(path), mtime)] = parsed
-    return parsed
+    sla = dict(DEFAULT_SLA)
+    for priority, target in parsed.sla.items():
+        sla[priority] = (parse_duration(target.response), parse_duration(target.resolution))
+    return FileValues(
+        database_url=parsed.database.url,
+        database_path=parsed.database.path,
+        time_zone=parsed.display.time_zone,
+        format=parsed.display.format,
+        default_channel=parsed.defaults.channel,
+        matrix=tuple(tuple(row) for row in parsed.priority.matrix),
+        sla=sla,
+        targets=dict(parsed.targets),
+        dimensions=tuple(parsed.feedback.dimensions),
+    )
 
 
 def sqlite_url(path: str | Path) -> str:
     return f"sqlite:///{Path(path).expanduser().resolve()}"
 
 
-def _database(file: FileConfig) -> tuple[str, str]:
+def _database(file: FileValues) -> tuple[str, str]:
     env = os.environ
     if _overrides.get("db"):
         return sqlite_url(_overrides["db"]), "--db"
@@ -199,10 +150,10 @@ def _database(file: FileConfig) -> tuple[str, str]:
         return env["SVCOPS_DATABASE_URL"], "SVCOPS_DATABASE_URL"
     if env.get("SVCOPS_DB"):
         return sqlite_url(env["SVCOPS_DB"]), "SVCOPS_DB"
-    if file.database.url:
-        return file.database.url, "config file (database.url)"
-    if file.database.path:
-        return sqlite_url(file.database.path), "config file (database.path)"
+    if file.database_url:
+        return file.database_url, "config file (database.url)"
+    if file.database_path:
+        return sqlite_url(file.database_path), "config file (database.path)"
     return sqlite_url(default_db_path()), "default"
 
 
@@ -222,23 +173,20 @@ def get_settings() -> Settings:
     file = _read_file(path)
     url, source = _database(file)
     env = os.environ
-    fmt = _overrides.get("format") or env.get("SVCOPS_FORMAT") or file.display.format
+    fmt = _overrides.get("format") or env.get("SVCOPS_FORMAT") or file.format
     if fmt is not None and fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}", hint="formats: " + ", ".join(FORMATS))
-    sla = dict(DEFAULT_SLA)
-    for priority, target in file.sla.items():
-        sla[priority] = (parse_duration(target.response), parse_duration(target.resolution))
     return Settings(
         database_url=url,
         database_source=source,
         config_path=path,
-        time_zone=env.get("SVCOPS_TZ") or file.display.time_zone,
+        time_zone=env.get("SVCOPS_TZ") or file.time_zone,
         actor=_actor(),
         format=fmt,
-        default_channel=file.defaults.channel,
-        matrix=tuple(tuple(row) for row in file.priority.matrix),
-        sla=sla,
+        default_channel=file.default_channel,
+        matrix=file.matrix,
+        sla=file.sla,
         targets=dict(file.targets),
-        dimensions=tuple(file.feedback.dimensions),
+        dimensions=file.dimensions,
         debug=env.get("SVCOPS_DEBUG", "") not in ("", "0"),
     )

@@ -2,27 +2,23 @@
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Annotated
 
 import typer
 
 from svcops import __version__
 from svcops.cli import db, output
-from svcops.cli.records import kind_app
+from svcops.cli.records import kind_app, kind_help
 from svcops.domain.errors import ExitCode, SvcopsError
 from svcops.domain.kinds import LIFECYCLES
 
-app = typer.Typer(
-    name="svcops",
-    help="Service operations from the command line: incidents, problems, service requests, "
-    "feedback, and the metrics of how well the service is delivered.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+HELP = (
+    "Service operations from the command line: incidents, problems, service requests, "
+    "feedback, and the metrics of how well the service is delivered."
 )
+ROOT_OPTIONS_WITH_VALUES = {"--db"}
 
 
 def _version(value: bool) -> None:
@@ -31,13 +27,14 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def root(
     db_path: Annotated[
         str | None,
         typer.Option(
-            "--db", help="SQLite database file (else SVCOPS_DB / SVCOPS_DATABASE_URL / config).",
-            metavar="PATH", show_default=False,
+            "--db",
+            help="SQLite database file (else SVCOPS_DB / SVCOPS_DATABASE_URL / config).",
+            metavar="PATH",
+            show_default=False,
         ),
     ] = None,
     version: Annotated[
@@ -50,9 +47,41 @@ def root(
     set_overrides(db=db_path)
 
 
-for _life in LIFECYCLES.values():
-    app.add_typer(kind_app(_life), name=_life.kind)
-app.add_typer(db.app, name="db")
+def build_app(noun: str | None = None) -> typer.Typer:
+    """The root app. With `noun`, only that group's commands are built; the others stay
+    empty shells with their help line, which keeps start-up fast (each command costs
+    introspection) while `svcops --help` still lists every group."""
+    app = typer.Typer(
+        name="svcops",
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
+    groups: dict[str, tuple[str, Callable[[], typer.Typer]]] = {
+        life.kind: (kind_help(life), partial(kind_app, life)) for life in LIFECYCLES.values()
+    }
+    groups["db"] = (db.HELP, lambda: db.app)
+    for name, (help_text, make) in groups.items():
+        if noun is None or noun == name:
+            app.add_typer(make(), name=name, help=help_text)
+        else:
+            app.add_typer(typer.Typer(), name=name, help=help_text)
+    return app
+
+
+def requested_noun(argv: Sequence[str]) -> str | None:
+    """The command group `argv` asks for (the first word that is not a root option)."""
+    words = iter(argv)
+    for word in words:
+        if word in ROOT_OPTIONS_WITH_VALUES:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def _debug() -> bool:
@@ -63,9 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run svcops with `argv`; returns the exit code and never lets a traceback out."""
     from typer._click.exceptions import ClickException
 
-    command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = command.main(args=list(argv) if argv is not None else None, prog_name="svcops", standalone_mode=False)
+        command = typer.main.get_command(build_app(requested_noun(args)))
+        result = command.main(args=args, prog_name="svcops", standalone_mode=False)
     except SvcopsError as exc:
         if _debug():
             import traceback
@@ -87,7 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        output.error(f"internal error: {type(exc).__name__}: {exc}", "set SVCOPS_DEBUG=1 for the traceback")
+        output.error(
+            f"internal error: {type(exc).__name__}: {exc}", "set SVCOPS_DEBUG=1 for the traceback"
+        )
         return int(ExitCode.INTERNAL)
     return result if isinstance(result, int) else int(ExitCode.OK)
 
@@ -112,4 +144,7 @@ def _silence_stdout() -> None:
 
 def run() -> None:
     """The console-script entry point."""
+    # svcops uses no pydantic plugins; skipping their discovery (a scan of every installed
+    # package's entry points) saves start-up time on every command
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     sys.exit(main())

@@ -7,10 +7,8 @@ import typer
 from svcops.cli import output, render
 from svcops.cli.options import Format
 
-app = typer.Typer(
-    help="The database: where it is, create it, upgrade it, check it, back it up.",
-    no_args_is_help=True,
-)
+HELP = "The database: where it is, create it, upgrade it, check it, back it up."
+app = typer.Typer(help=HELP, no_args_is_help=True)
 
 
 @app.command("path")

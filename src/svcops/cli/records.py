@@ -4,7 +4,6 @@ One factory serves every kind: the verbs a kind has, and the options each verb n
 its lifecycle definition, so a new kind of record gets its commands without new code here.
 """
 
-
 import inspect
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -36,12 +35,13 @@ def _keep(func: Callable[..., Any], names: set[str]) -> Callable[..., Any]:
     return func
 
 
+def kind_help(life: Lifecycle) -> str:
+    return f"Work with {life.plural}: open, list, show and move them through their stages."
+
+
 def kind_app(life: Lifecycle) -> typer.Typer:
     """The `svcops <kind>` command group."""
-    app = typer.Typer(
-        help=f"Work with {life.plural}: open, list, show and move them through their stages.",
-        no_args_is_help=True,
-    )
+    app = typer.Typer(help=kind_help(life), no_args_is_help=True)
     Key = Annotated[str, typer.Argument(help=f"The {life.noun}'s key, e.g. {life.prefix}-12.")]
     reasons = ", ".join(life.hold_reasons)
 
@@ -49,7 +49,9 @@ def kind_app(life: Lifecycle) -> typer.Typer:
         title: Annotated[str, typer.Argument(help=f"What the {life.noun} is about.")],
         impact: Annotated[
             int | None,
-            typer.Option(help="1 organisation-wide, 2 a department or site, 3 one person (default 3)."),
+            typer.Option(
+                help="1 organisation-wide, 2 a department or site, 3 one person (default 3)."
+            ),
         ] = None,
         urgency: Annotated[
             int | None,
@@ -62,7 +64,9 @@ def kind_app(life: Lifecycle) -> typer.Typer:
         category: Annotated[str | None, typer.Option(help="A category for grouping.")] = None,
         channel: Annotated[
             str | None,
-            typer.Option(help="phone, email, chat, portal, in_person or monitoring (default phone)."),
+            typer.Option(
+                help="phone, email, chat, portal, in_person or monitoring (default phone)."
+            ),
         ] = None,
         customer: Annotated[str | None, typer.Option(help="The customer's key (CUS-N).")] = None,
         assignee: Annotated[str | None, typer.Option(help="The agent working on it.")] = None,
@@ -71,7 +75,9 @@ def kind_app(life: Lifecycle) -> typer.Typer:
             str | None,
             typer.Option(help="Delivery model: customer_service, support or product_delivery."),
         ] = None,
-        due: Annotated[str | None, typer.Option(help="When it is due (a date).", metavar="WHEN")] = None,
+        due: Annotated[
+            str | None, typer.Option(help="When it is due (a date).", metavar="WHEN")
+        ] = None,
         at: At = None,
         note: Note = None,
         fmt: Format = None,
@@ -158,7 +164,9 @@ def kind_app(life: Lifecycle) -> typer.Typer:
     def stages_(fmt: Format = None) -> None:
         render.show(render.lifecycle(life), fmt, False)
 
-    app.command("stages", help=f"Print the {life.noun} lifecycle: stages, moves, main path.")(stages_)
+    app.command("stages", help=f"Print the {life.noun} lifecycle: stages, moves, main path.")(
+        stages_
+    )
     return app
 
 

@@ -22,7 +22,7 @@ def show(shape: output.Shape, fmt: str | None, quiet: bool) -> None:
 
     settings = get_settings()
     chosen = output.choose_format(fmt, settings.format)
-    zone = load_zone(settings.time_zone) if chosen in ("table", "md") else None
+    zone = load_zone(settings.time_zone) if chosen in ("table", "md") and not quiet else None
     output.emit(shape, chosen, quiet=quiet, zone=zone)
 
 

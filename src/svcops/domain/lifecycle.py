@@ -202,18 +202,20 @@ def move(
     assert target is not None
     source_state = lifecycle.state_of(progress.stage)
     target_state = lifecycle.state_of(target)
-    if target_state is State.PAUSED:
-        if lifecycle.hold_reasons and reason not in lifecycle.hold_reasons:
-            raise InvalidInput(
-                f"unknown hold reason {reason!r}",
-                hint="reasons: " + ", ".join(lifecycle.hold_reasons),
-            )
+    holding = target_state is State.PAUSED and lifecycle.hold_reasons
+    if holding and reason not in lifecycle.hold_reasons:
+        raise InvalidInput(
+            f"unknown hold reason {reason!r}",
+            hint="reasons: " + ", ".join(lifecycle.hold_reasons),
+        )
     changes: dict[str, object] = {"stage": target, "stage_entered_at": at}
     if progress.first_response_at is None and progress.stage == lifecycle.initial:
         changes["first_response_at"] = at
     if source_state is State.PAUSED and progress.held_since is not None:
         if progress.first_resolved_at is None:
-            changes["paused_s"] = progress.paused_s + int((at - progress.held_since).total_seconds())
+            changes["paused_s"] = progress.paused_s + int(
+                (at - progress.held_since).total_seconds()
+            )
         changes.update(held_since=None, held_from=None, hold_reason=None)
     if target_state is State.PAUSED:
         changes.update(held_since=at, held_from=progress.stage, hold_reason=reason)

@@ -29,7 +29,9 @@ def check_priority(value: str) -> str:
     return cleaned
 
 
-def check_matrix(matrix: tuple[tuple[str, ...], ...] | list[list[str]]) -> tuple[tuple[str, ...], ...]:
+def check_matrix(
+    matrix: tuple[tuple[str, ...], ...] | list[list[str]],
+) -> tuple[tuple[str, ...], ...]:
     rows = tuple(tuple(check_priority(cell) for cell in row) for row in matrix)
     if len(rows) != 3 or any(len(row) != 3 for row in rows):
         raise InvalidInput("the priority matrix must have 3 rows (impact) of 3 cells (urgency)")

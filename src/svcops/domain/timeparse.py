@@ -90,27 +90,32 @@ def parse_when(text: str, *, now: datetime, tz: tzinfo) -> datetime:
 
 
 def _parse_absolute(text: str, local_now: datetime, tz: tzinfo) -> datetime:
-    from dateutil import parser as dateparser
-
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        default = _midnight(local_now, tz).replace(tzinfo=None)
-        try:
-            moment = dateparser.parse(text, default=default, dayfirst=False)
-            swapped = dateparser.parse(text, default=default, dayfirst=True)
-        except (ValueError, OverflowError, dateparser.ParserError):
-            raise InvalidInput(
-                f"cannot read date {text!r}",
-                hint="use ISO 8601 such as 2026-11-02T14:05, or now, today, yesterday, -2h, -7d",
-            ) from None
-        if moment != swapped:
-            raise InvalidInput(
-                f"ambiguous date {text!r}: day and month could be either way round",
-                hint="use ISO 8601 such as 2026-11-02",
-            )
+        moment = _parse_loose(text, _midnight(local_now, tz).replace(tzinfo=None))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
+    return moment
+
+
+def _parse_loose(text: str, default: datetime) -> datetime:
+    """dateutil's reading of `text`, refused when day and month could be either way round."""
+    from dateutil import parser as dateparser
+
+    try:
+        moment = dateparser.parse(text, default=default, dayfirst=False)
+        swapped = dateparser.parse(text, default=default, dayfirst=True)
+    except (ValueError, OverflowError, dateparser.ParserError):
+        raise InvalidInput(
+            f"cannot read date {text!r}",
+            hint="use ISO 8601 such as 2026-11-02T14:05, or now, today, yesterday, -2h, -7d",
+        ) from None
+    if moment != swapped:
+        raise InvalidInput(
+            f"ambiguous date {text!r}: day and month could be either way round",
+            hint="use ISO 8601 such as 2026-11-02",
+        )
     return moment
 
 
@@ -131,8 +136,7 @@ def load_zone(name: str | None) -> tzinfo:
     if not name:
         from dateutil import tz as dateutil_tz
 
-        local = dateutil_tz.tzlocal()
-        return local
+        return dateutil_tz.tzlocal()
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:

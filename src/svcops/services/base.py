@@ -62,3 +62,10 @@ def clean_text(value: str | None, what: str, *, required: bool = False) -> str |
             raise InvalidInput(f"{what} must not be empty")
         return None
     return cleaned
+
+
+def required_text(value: str | None, what: str) -> str:
+    """Trimmed text that must not be blank."""
+    cleaned = clean_text(value, what, required=True)
+    assert cleaned is not None
+    return cleaned

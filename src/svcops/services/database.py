@@ -67,7 +67,9 @@ def check() -> dict[str, Any]:
                 counts[table] = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
     problems = []
     if found != schema.HEAD:
-        problems.append(f"schema is {found or 'missing'}, expected {schema.HEAD} (run: svcops db migrate)")
+        problems.append(
+            f"schema is {found or 'missing'}, expected {schema.HEAD} (run: svcops db migrate)"
+        )
     if integrity not in ("ok", "not checked"):
         problems.append(f"integrity check: {integrity}")
     if problems:

@@ -13,8 +13,9 @@ from svcops.domain.kinds import CHANNELS, DELIVERY_MODELS, choice, lifecycle
 from svcops.domain.lifecycle import Lifecycle, Progress, State
 from svcops.domain.priority import check_level, check_priority, priority_for
 from svcops.domain.timeparse import format_instant
-from svcops.services.base import Call, clean_text, transaction
+from svcops.services.base import Call, clean_text, required_text, transaction
 from svcops.services.views import (
+    EventView,
     RecordDetail,
     RecordPage,
     RecordView,
@@ -36,7 +37,9 @@ def _view(session: Session, life: Lifecycle, record: Record) -> RecordView:
     return record_view(life, repo.keys_of(session, record), incidents)
 
 
-def _event(session: Session, call: Call, record: Record, action: str, at: datetime, **kw: str | None) -> None:
+def _event(
+    session: Session, call: Call, record: Record, action: str, at: datetime, **kw: str | None
+) -> None:
     repo.add_event(
         session, record, action, at=at, recorded_at=call.now, actor=call.settings.actor, **kw
     )
@@ -67,7 +70,7 @@ def open_record(
 ) -> RecordView:
     """Open a record at its lifecycle's first stage and log the customer's first contact."""
     life = lifecycle(kind)
-    clean_title = clean_text(title, "the title", required=True)
+    clean_title = required_text(title, "the title")
     impact_level = check_level(impact if impact is not None else 3, "impact")
     urgency_level = check_level(urgency if urgency is not None else 3, "urgency")
     with transaction(write=True) as (session, call):
@@ -106,15 +109,28 @@ def open_record(
         )
         session.add(record)
         session.flush()
-        _event(session, call, record, "open", opened_at, to_value=record.stage, note=clean_text(note, "--note"))
+        assert record.id is not None
+        _event(
+            session,
+            call,
+            record,
+            "open",
+            opened_at,
+            to_value=record.stage,
+            note=clean_text(note, "--note"),
+        )
         if record.priority_overridden:
             _event(
                 session, call, record, "priority_override", opened_at,
                 from_value=matrix_priority, to_value=chosen,
-                note=f"matrix gives {matrix_priority} for impact {impact_level}, urgency {urgency_level}",
+                note=f"matrix: impact {impact_level}, urgency {urgency_level} -> {matrix_priority}",
             )  # fmt: skip
         if channel_name != "monitoring":
-            session.add(Contact(record_id=record.id, channel=channel_name, direction="inbound", at=opened_at))
+            session.add(
+                Contact(
+                    record_id=record.id, channel=channel_name, direction="inbound", at=opened_at
+                )
+            )
             _event(session, call, record, "contact", opened_at, to_value=f"inbound {channel_name}")
         return _view(session, life, record)
 
@@ -173,7 +189,7 @@ def assign_record(
 ) -> RecordView:
     """Give a record to an agent (and optionally a team); each change is an event."""
     life = lifecycle(kind)
-    agent = clean_text(assignee, "--to", required=True)
+    agent = required_text(assignee, "--to")
     new_team = clean_text(team, "--team")
     with transaction(write=True) as (session, call):
         moment = call.when(at)
@@ -188,7 +204,16 @@ def assign_record(
         changes = [("assign", "assignee", agent), ("team", "team", new_team)]
         for action, field, value in changes:
             if value is not None and value != getattr(record, field):
-                _event(session, call, record, action, moment, from_value=getattr(record, field), to_value=value, note=text)
+                _event(
+                    session,
+                    call,
+                    record,
+                    action,
+                    moment,
+                    from_value=getattr(record, field),
+                    to_value=value,
+                    note=text,
+                )
                 setattr(record, field, value)
                 record.version += 1
         return _view(session, life, record)
@@ -236,7 +261,7 @@ def list_records(
 
 
 def _split(values: list[str] | None) -> list[str]:
-    """Repeated options and comma lists both work: --stage new --stage on_hold, --stage new,on_hold."""
+    """Repeated options and comma lists both work: --stage new --stage held, --stage new,held."""
     return [part for value in values or [] for part in value.split(",") if part.strip()]
 
 
@@ -249,7 +274,7 @@ def show_record(kind: str, key: str) -> RecordDetail:
         return RecordDetail(_view(session, life, record), contacts, events)
 
 
-def record_history(kind: str, key: str) -> tuple[str, list]:  # type: ignore[type-arg]
+def record_history(kind: str, key: str) -> tuple[str, list[EventView]]:
     life = lifecycle(kind)
     with transaction(write=False) as (session, _call):
         record = repo.get_record(session, life, key)

@@ -82,7 +82,9 @@ class RecordPage:
     total: int
 
 
-def record_view(lifecycle: Lifecycle, row: RecordRow, incidents: list[str] | None = None) -> RecordView:
+def record_view(
+    lifecycle: Lifecycle, row: RecordRow, incidents: list[str] | None = None
+) -> RecordView:
     r = row.record
     derived = {"customer": row.customer, "problem": row.problem, "incidents": incidents or []}
     fields = {

@@ -27,7 +27,9 @@ def busy_timeout_s() -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise InvalidInput(f"SVCOPS_BUSY_TIMEOUT must be a number of seconds, not {raw!r}") from None
+        raise InvalidInput(
+            f"SVCOPS_BUSY_TIMEOUT must be a number of seconds, not {raw!r}"
+        ) from None
     if value < 0:
         raise InvalidInput("SVCOPS_BUSY_TIMEOUT must not be negative")
     return value
@@ -86,10 +88,14 @@ def _make_engine(url: str) -> Engine:
             return _sqlite_engine(url)
         return create_engine(url, pool_pre_ping=False)
     except NoSuchModuleError:
-        raise InvalidInput(f"svcops cannot talk to {parsed.get_backend_name()!r} databases") from None
+        raise InvalidInput(
+            f"svcops cannot talk to {parsed.get_backend_name()!r} databases"
+        ) from None
     except ModuleNotFoundError as exc:
         hint = "pip install 'svcops[postgres]'" if "psycopg" in str(exc) else None
-        raise InvalidInput(f"the database driver is not installed ({exc.name})", hint=hint) from None
+        raise InvalidInput(
+            f"the database driver is not installed ({exc.name})", hint=hint
+        ) from None
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -116,7 +116,7 @@ class RecordRow:
 
 def list_records(session: Session, kind: str, flt: RecordFilter) -> tuple[list[RecordRow], int]:
     """Records of `kind` matching the filter, newest first, and how many matched in all."""
-    conditions = [Record.kind == kind]
+    conditions: list[ColumnElement[bool]] = [col(Record.kind) == kind]
     if flt.stages:
         conditions.append(col(Record.stage).in_(flt.stages))
     if flt.open_stages is not None:
@@ -124,11 +124,9 @@ def list_records(session: Session, kind: str, flt: RecordFilter) -> tuple[list[R
     if flt.priorities:
         conditions.append(col(Record.priority).in_(flt.priorities))
     if flt.assignee is not None:
-        conditions.append(
-            col(Record.assignee).is_(None) if flt.assignee == "" else Record.assignee == flt.assignee
-        )
+        conditions.append(col(Record.assignee) == flt.assignee)
     if flt.team is not None:
-        conditions.append(Record.team == flt.team)
+        conditions.append(col(Record.team) == flt.team)
     if flt.since is not None:
         conditions.append(col(Record.opened_at) >= flt.since)
     if flt.until is not None:

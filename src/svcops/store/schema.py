@@ -31,7 +31,8 @@ def revision(connection: Connection) -> str | None:
     """The schema revision of the connected database (None when it has no svcops tables)."""
     if not connection.dialect.has_table(connection, "alembic_version"):
         return None
-    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    found = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return None if found is None else str(found)
 
 
 def _check_known(found: str | None, where: str) -> None:

@@ -107,9 +107,7 @@ def upgrade() -> None:
         sa.Column("prefix", sa.String(8), primary_key=True),
         sa.Column("last", sa.Integer, nullable=False),
     )
-    op.bulk_insert(
-        counters, [{"prefix": p, "last": 0} for p in ("INC", "PRB", "REQ", "FB", "CUS")]
-    )
+    op.bulk_insert(counters, [{"prefix": p, "last": 0} for p in ("INC", "PRB", "REQ", "FB", "CUS")])
 
 
 def downgrade() -> None:

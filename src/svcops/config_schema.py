@@ -1,0 +1,94 @@
+"""The config file's schema, validated by pydantic.
+
+Imported only when a config file exists, so commands without one skip building these models.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from svcops.config import DEFAULT_DIMENSIONS, FORMATS
+from svcops.domain.errors import InvalidInput
+from svcops.domain.kinds import CHANNELS
+from svcops.domain.priority import DEFAULT_MATRIX, PRIORITIES, check_matrix
+from svcops.domain.timeparse import parse_duration
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSection(_Section):
+    url: str | None = None
+    path: str | None = None
+
+
+class DisplaySection(_Section):
+    time_zone: str | None = None
+    format: str | None = None
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str | None) -> str | None:
+        if value is not None and value not in FORMATS:
+            raise ValueError(f"must be one of {', '.join(FORMATS)}")
+        return value
+
+
+class DefaultsSection(_Section):
+    channel: str = "phone"
+
+    @field_validator("channel")
+    @classmethod
+    def _known_channel(cls, value: str) -> str:
+        if value not in CHANNELS:
+            raise ValueError(f"must be one of {', '.join(CHANNELS)}")
+        return value
+
+
+class PrioritySection(_Section):
+    matrix: list[list[str]] = [list(row) for row in DEFAULT_MATRIX]
+
+    @field_validator("matrix")
+    @classmethod
+    def _valid_matrix(cls, value: list[list[str]]) -> list[list[str]]:
+        try:
+            return [list(row) for row in check_matrix(value)]
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
+
+
+class SlaTarget(_Section):
+    response: str
+    resolution: str
+
+    @field_validator("response", "resolution")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        try:
+            parse_duration(value)
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
+        return value
+
+
+class FeedbackSection(_Section):
+    dimensions: list[str] = list(DEFAULT_DIMENSIONS)
+
+
+class FileConfig(_Section):
+    database: DatabaseSection = DatabaseSection()
+    display: DisplaySection = DisplaySection()
+    defaults: DefaultsSection = DefaultsSection()
+    priority: PrioritySection = PrioritySection()
+    sla: dict[str, SlaTarget] = {}
+    targets: dict[str, str] = {}
+    feedback: FeedbackSection = FeedbackSection()
+
+    @field_validator("sla")
+    @classmethod
+    def _known_priorities(cls, value: dict[str, SlaTarget]) -> dict[str, SlaTarget]:
+        unknown = sorted(set(value) - set(PRIORITIES))
+        if unknown:
+            raise ValueError(f"unknown priorities {unknown}; use {', '.join(PRIORITIES)}")
+        return value
