@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from svcops.domain.errors import ExitCode, InvalidInput
@@ -253,12 +253,15 @@ def test_format_instant_round_trips(moment: datetime, zone: tzinfo) -> None:
 
 
 @PROPERTY_SETTINGS
+@example(instant=datetime(2026, 10, 25, 0, 30, tzinfo=UTC), zone=BERLIN)  # 02:30 CEST
+@example(instant=datetime(2026, 10, 25, 1, 30, tzinfo=UTC), zone=BERLIN)  # 02:30 CET, again
+@example(instant=datetime(2026, 11, 1, 6, 30, tzinfo=UTC), zone=NEW_YORK)  # 01:30 EST, again
 @given(
     instant=st.datetimes(
         min_value=datetime(1970, 1, 1),
         max_value=datetime(2100, 12, 31, 23, 59, 59),
         timezones=st.just(UTC),
-    ).map(lambda d: d.replace(microsecond=0)),
+    ).map(lambda d: d.replace(microsecond=0, fold=0)),
     zone=st.sampled_from(ZONES),
 )
 def test_naive_iso_is_read_in_the_zone(instant: datetime, zone: tzinfo) -> None:
@@ -345,7 +348,9 @@ def test_parse_duration_hours_minutes_property(hours: int, minutes: int, gap: st
     minutes=st.integers(0, 59),
     seconds=st.integers(0, 59),
 )
-def test_parse_duration_all_units_property(days: int, hours: int, minutes: int, seconds: int) -> None:
+def test_parse_duration_all_units_property(
+    days: int, hours: int, minutes: int, seconds: int
+) -> None:
     text = f"{days}d{hours}h{minutes}m{seconds}s"
     assert parse_duration(text) == days * 86400 + hours * 3600 + minutes * 60 + seconds
 

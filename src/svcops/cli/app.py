@@ -90,7 +90,7 @@ def _debug() -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run svcops with `argv`; returns the exit code and never lets a traceback out."""
-    from typer._click.exceptions import ClickException
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -103,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         output.error(exc.message, exc.hint)
         return int(exc.exit_code)
+    except NoArgsIsHelpError as exc:
+        sys.stderr.write(exc.ctx.get_help() + "\n")
+        return int(ExitCode.USAGE)
     except ClickException as exc:
         output.error(_click_message(exc), _click_hint(exc))
         return int(ExitCode.USAGE)

@@ -160,7 +160,10 @@ def move_record(
         moment = call.when(at)
         record = repo.get_record(session, life, key, lock=True)
         before = Progress(**{name: getattr(record, name) for name in lc.PROGRESS_FIELDS})
-        after, transition = lc.move(life, before, verb, moment, to=to, given=given)
+        try:
+            after, transition = lc.move(life, before, verb, moment, to=to, given=given)
+        except TransitionNotAllowed as exc:
+            raise TransitionNotAllowed(f"{record.key}: {exc.message}", hint=exc.hint) from None
         for name in lc.PROGRESS_FIELDS:
             setattr(record, name, getattr(after, name))
         for name in transition.requires:
