@@ -117,6 +117,24 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Monke
     return database
 
 
+@pytest.fixture
+def sqlite_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
+    """A fresh SQLite database, for what only SQLite has (a file, its pragmas, its lock)."""
+    database = Database("sqlite", f"sqlite:///{tmp_path / 'svcops.db'}", tmp_path / "svcops.db")
+    monkeypatch.setenv("SVCOPS_DB", str(database.path))
+    return database
+
+
+@pytest.fixture
+def pg_db(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Database:
+    """A fresh PostgreSQL schema, for what only PostgreSQL has."""
+    database = make_database("postgresql", tmp_path, request)
+    monkeypatch.setenv("SVCOPS_DATABASE_URL", database.url)
+    return database
+
+
 @dataclass
 class Result:
     code: int
@@ -161,11 +179,11 @@ def svcops_executable() -> str:
 
 
 @pytest.fixture
-def sh(db: Database) -> Any:
-    """Run the installed `svcops` as a subprocess against the test database."""
+def sh() -> Any:
+    """Run the installed `svcops` as a subprocess, with the test's environment (and database)."""
 
     def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
-        full_env = {**os.environ, **db.env, **(env or {})}
+        full_env = {**os.environ, **(env or {})}
         done = subprocess.run(
             [svcops_executable(), *args],
             capture_output=True,

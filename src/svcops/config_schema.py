@@ -11,7 +11,7 @@ from svcops.config import DEFAULT_DIMENSIONS, FORMATS
 from svcops.domain.errors import InvalidInput
 from svcops.domain.kinds import CHANNELS
 from svcops.domain.priority import DEFAULT_MATRIX, PRIORITIES, check_matrix
-from svcops.domain.timeparse import parse_duration
+from svcops.domain.timeparse import load_zone, parse_duration
 
 
 class _Section(BaseModel):
@@ -26,6 +26,16 @@ class DatabaseSection(_Section):
 class DisplaySection(_Section):
     time_zone: str | None = None
     format: str | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                load_zone(value)
+            except InvalidInput as exc:
+                raise ValueError(exc.message) from None
+        return value
 
     @field_validator("format")
     @classmethod

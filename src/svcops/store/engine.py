@@ -86,7 +86,7 @@ def _make_engine(url: str) -> Engine:
     try:
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(url)
-        return create_engine(url, pool_pre_ping=False)
+        return _server_engine(url)
     except NoSuchModuleError:
         raise InvalidInput(
             f"svcops cannot talk to {parsed.get_backend_name()!r} databases"
@@ -96,6 +96,21 @@ def _make_engine(url: str) -> Engine:
         raise InvalidInput(
             f"the database driver is not installed ({exc.name})", hint=hint
         ) from None
+
+
+def _server_engine(url: str) -> Engine:
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+        timeout_ms = int(busy_timeout_s() * 1000)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # wait for a locked row as long as SQLite waits for its lock, then give up (exit 5)
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {timeout_ms}")
+            dbapi_connection.commit()
+
+    return engine
 
 
 def _sqlite_engine(url: str) -> Engine:

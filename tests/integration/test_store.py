@@ -1,0 +1,219 @@
+"""The store against real databases: pragmas, permissions, transactions, migrations."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from svcops.domain.errors import Conflict, NotFound
+from svcops.services import records
+from svcops.store import schema
+from svcops.store.engine import engine_for
+
+
+def test_sqlite_file_is_private_and_in_wal_mode(sqlite_db):
+    db = sqlite_db
+    records.open_record("incident", "Printer down")
+    assert stat.S_IMODE(os.stat(db.path).st_mode) == 0o600
+    engine = engine_for(db.url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+
+
+def test_sqlite_parent_directories_are_created(tmp_path, monkeypatch):
+    target = tmp_path / "deep" / "er" / "svcops.db"
+    monkeypatch.setenv("SVCOPS_DB", str(target))
+    records.open_record("incident", "Printer down")
+    assert target.exists()
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+
+
+def test_foreign_keys_are_enforced(db):
+    engine = engine_for(db.url)
+    records.open_record("incident", "x")
+    with pytest.raises(Exception, match="(?i)foreign key"), engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO event (record_id, at, recorded_at, actor, action) "
+                "VALUES (999, 0, 0, 'x', 'open')"
+            )
+        )
+
+
+def test_a_failed_command_leaves_nothing_behind(db):
+    with pytest.raises(NotFound):
+        records.open_record("incident", "Printer down", customer="CUS-404")
+    engine = engine_for(db.url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM record")).scalar() == 0
+        assert connection.execute(text("SELECT count(*) FROM event")).scalar() == 0
+        counter = "SELECT last FROM key_counter WHERE prefix = 'INC'"
+        assert connection.execute(text(counter)).scalar() == 0
+    assert records.open_record("incident", "next").key == "INC-1"
+
+
+def test_keys_count_per_kind(db):
+    assert records.open_record("incident", "a").key == "INC-1"
+    assert records.open_record("problem", "b").key == "PRB-1"
+    assert records.open_record("incident", "c").key == "INC-2"
+    assert records.open_record("request", "d").key == "REQ-1"
+
+
+def test_busy_sqlite_database_is_a_conflict(sqlite_db, monkeypatch):
+    db = sqlite_db
+    records.open_record("incident", "first")
+    monkeypatch.setenv("SVCOPS_BUSY_TIMEOUT", "0.2")
+    from svcops.store.engine import dispose_all
+
+    dispose_all()
+    holder = sqlite3.connect(db.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(Conflict, match="database stayed busy"):
+            records.open_record("incident", "second")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert [v.key for v in records.list_records("incident").records] == ["INC-1"]
+
+
+def test_a_busy_database_exits_5_through_the_cli(sqlite_db, cli, monkeypatch):
+    db = sqlite_db
+    cli("incident", "open", "first")
+    monkeypatch.setenv("SVCOPS_BUSY_TIMEOUT", "0.1")
+    from svcops.store.engine import dispose_all
+
+    dispose_all()
+    holder = sqlite3.connect(db.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = cli("incident", "open", "second")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.code == 5
+    assert result.error_lines == [
+        "svcops: error: the database stayed busy: another svcops is writing"
+    ]
+
+
+def test_empty_database_is_created_at_head(db):
+    engine = engine_for(db.url)
+    with engine.connect() as connection:
+        assert schema.revision(connection) is None
+    records.list_records("incident")
+    with engine.connect() as connection:
+        assert schema.revision(connection) == schema.HEAD
+
+
+def test_an_older_database_is_upgraded_without_losing_rows(db):
+    engine = engine_for(db.url)
+    schema.upgrade(engine, "0001_initial")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO record (key, kind, number, title, stage, priority, "
+                "priority_overridden, impact, urgency, paused_s, opened_at, stage_entered_at, "
+                "reopen_count, version) VALUES ('INC-1', 'incident', 1, 'kept', 'new', 'P4', "
+                "false, 3, 3, 0, 1700000000, 1700000000, 0, 1)"
+            )
+        )
+        connection.execute(text("UPDATE key_counter SET last = 1 WHERE prefix = 'INC'"))
+    schema.forget(engine)
+    view = records.show_record("incident", "INC-1").record
+    assert view.fields["title"] == "kept"
+    assert view.fields["opened_at"].isoformat() == "2023-11-14T22:13:20+00:00"
+    with engine.connect() as connection:
+        assert schema.revision(connection) == schema.HEAD
+    assert records.open_record("incident", "new one").key == "INC-2"
+
+
+def test_a_newer_database_is_refused(db, cli):
+    engine = engine_for(db.url)
+    records.list_records("incident")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    schema.forget(engine)
+    result = cli("incident", "list")
+    assert result.code == 2
+    assert "has schema 9999_future, newer than this svcops knows" in result.error_lines[0]
+    assert "upgrade svcops" in result.stderr
+
+
+def test_revisions_match_the_alembic_scripts():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from svcops.store import schema as schema_module
+
+    config = Config()
+    location = os.path.join(os.path.dirname(schema_module.__file__), "migrations")
+    config.set_main_option("script_location", location)
+    scripts = ScriptDirectory.from_config(config)
+    chain = [rev.revision for rev in reversed(list(scripts.walk_revisions()))]
+    assert tuple(chain) == schema.REVISIONS
+    assert scripts.get_heads() == [schema.HEAD]
+
+
+def test_migrations_build_exactly_the_tables_the_models_describe(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from svcops.store.tables import SQLModel
+
+    records.list_records("incident")
+    engine = engine_for(db.url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        differences = compare_metadata(context, SQLModel.metadata)
+    assert differences == []
+
+
+def test_two_processes_creating_the_database_at_once(db, tmp_path):
+    """Both first starts succeed; the schema is created once."""
+    script = (
+        "import sys; from svcops.cli.app import main; "
+        "sys.exit(main(['incident', 'open', sys.argv[1], '-q']))"
+    )
+    env = {**os.environ, **db.env}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, f"racer {i}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for i in range(4)
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], outputs
+    assert sorted(out.strip() for out, _err in outputs) == ["INC-1", "INC-2", "INC-3", "INC-4"]
+    engine = create_engine(db.url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_locked_postgresql_row_is_a_conflict(pg_db, pg_admin, cli, monkeypatch):
+    key = records.open_record("incident", "contended").key
+    monkeypatch.setenv("SVCOPS_BUSY_TIMEOUT", "0.2")
+    from svcops.store.engine import dispose_all
+
+    dispose_all()
+    schema_name = pg_db.url.rsplit("%3D", 1)[1]
+    with pg_admin.transaction():
+        pg_admin.execute(f"SELECT 1 FROM {schema_name}.record WHERE key = %s FOR UPDATE", (key,))
+        result = cli("incident", "advance", key)
+    assert result.code == 5
+    assert len(result.error_lines) == 1
+    assert cli("incident", "show", key, "-f", "json").json()["stage"] == "new"
