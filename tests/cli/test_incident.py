@@ -259,7 +259,7 @@ def test_list_filters_and_order(cli, db):
                 "--at",
                 f"2026-11-2{i}T10:00:00Z",
                 *extra,
-            )  # fmt: skip
+            )
         )
     cli("incident", "resolve", keys[0])
 

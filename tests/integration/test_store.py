@@ -39,7 +39,7 @@ def test_sqlite_parent_directories_are_created(tmp_path, monkeypatch):
 def test_foreign_keys_are_enforced(db):
     engine = engine_for(db.url)
     records.open_record("incident", "x")
-    with pytest.raises(Exception, match="(?i)foreign key"), engine.begin() as connection:
+    with pytest.raises(Exception, match=r"(?i)foreign key"), engine.begin() as connection:
         connection.execute(
             text(
                 "INSERT INTO event (record_id, at, recorded_at, actor, action) "
@@ -191,7 +191,7 @@ def test_two_processes_creating_the_database_at_once(db, tmp_path):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for i in range(4)
     ]
     outputs = [p.communicate(timeout=120) for p in procs]
