@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,6 +107,8 @@ def _read_file(path: Path) -> FileValues:
 
 
 def _parse_file(path: Path) -> FileValues:
+    import tomllib
+
     from pydantic import ValidationError
 
     from svcops.config_schema import FileConfig

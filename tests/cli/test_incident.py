@@ -112,7 +112,7 @@ def test_a_key_of_another_kind_names_the_right_noun(cli, db):
     [
         (("--impact", "4"), "impact must be 1, 2 or 3, not 4"),
         (("--urgency", "0"), "urgency must be 1, 2 or 3, not 0"),
-        (("--impact", "high"), "Invalid value for '--impact'"),
+        (("--impact", "high"), "impact must be 1, 2 or 3, not 'high'"),
         (("--priority", "P9"), "priority must be one of P1, P2, P3, P4, not 'P9'"),
         (("--channel", "pigeon"), "unknown channel 'pigeon'"),
         (("--at", "03/04/2026"), "ambiguous date '03/04/2026'"),

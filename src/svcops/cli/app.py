@@ -2,15 +2,13 @@
 
 import os
 import sys
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
 
 from svcops import __version__
-from svcops.cli import db, output
-from svcops.cli.records import kind_app, kind_help
+from svcops.cli import output
 from svcops.domain.errors import ExitCode, SvcopsError
 from svcops.domain.kinds import LIFECYCLES
 
@@ -19,6 +17,12 @@ HELP = (
     "feedback, and the metrics of how well the service is delivered."
 )
 ROOT_OPTIONS_WITH_VALUES = {"--db"}
+
+# Command groups beyond the record kinds: name -> (help line, module holding its Typer `app`).
+# Modules are imported only when their group is used, so start-up stays light.
+GROUPS: dict[str, tuple[str, str]] = {
+    "db": ("The database: where it is, create it, upgrade it, check it, back it up.", "db"),
+}
 
 
 def _version(value: bool) -> None:
@@ -47,10 +51,10 @@ def root(
     set_overrides(db=db_path)
 
 
-def build_app(noun: str | None = None) -> typer.Typer:
-    """The root app. With `noun`, only that group's commands are built; the others stay
-    empty shells with their help line, which keeps start-up fast (each command costs
-    introspection) while `svcops --help` still lists every group."""
+def build_app(noun: str | None = None, verb: str | None = None) -> typer.Typer:
+    """The root app. Only the group `noun` gets its commands built; the others stay empty
+    shells with their help line, which keeps start-up fast (building a command costs
+    introspection and imports) while `svcops --help` still lists every group."""
     app = typer.Typer(
         name="svcops",
         help=HELP,
@@ -61,27 +65,50 @@ def build_app(noun: str | None = None) -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(root)
-    groups: dict[str, tuple[str, Callable[[], typer.Typer]]] = {
-        life.kind: (kind_help(life), partial(kind_app, life)) for life in LIFECYCLES.values()
-    }
-    groups["db"] = (db.HELP, lambda: db.app)
-    for name, (help_text, make) in groups.items():
-        if noun is None or noun == name:
-            app.add_typer(make(), name=name, help=help_text)
-        else:
-            app.add_typer(typer.Typer(), name=name, help=help_text)
+    helps = {life.kind: kind_help(life.plural) for life in LIFECYCLES.values()}
+    helps.update({name: help_text for name, (help_text, _module) in GROUPS.items()})
+    for name, help_text in helps.items():
+        group = _load_group(name, verb) if noun == name else typer.Typer()
+        app.add_typer(group, name=name, help=help_text)
     return app
 
 
-def requested_noun(argv: Sequence[str]) -> str | None:
-    """The command group `argv` asks for (the first word that is not a root option)."""
+def kind_help(plural: str) -> str:
+    return f"Work with {plural}: open, list, show and move them through their stages."
+
+
+def _load_group(name: str, verb: str | None) -> typer.Typer:
+    """The Typer app of one command group, built on demand; when `verb` is one of its
+    commands, only that command is kept (the rest would only cost introspection)."""
+    from importlib import import_module
+
+    if name in LIFECYCLES:
+        from svcops.cli.records import kind_app
+
+        group = kind_app(LIFECYCLES[name], kind_help(LIFECYCLES[name].plural))
+    else:
+        group = import_module(f"svcops.cli.{GROUPS[name][1]}").app
+    chosen = [c for c in group.registered_commands if c.name == verb]
+    if chosen:
+        group.registered_commands = chosen
+    return group
+
+
+def requested_command(argv: Sequence[str]) -> tuple[str | None, str | None]:
+    """The group and command `argv` asks for: its first two words that are not root options."""
     words = iter(argv)
+    found: list[str] = []
     for word in words:
-        if word in ROOT_OPTIONS_WITH_VALUES:
+        if word in ROOT_OPTIONS_WITH_VALUES and not found:
             next(words, None)
-        elif not word.startswith("-"):
-            return word
-    return None
+        elif word.startswith("-"):
+            break
+        else:
+            found.append(word)
+            if len(found) == 2:
+                break
+    padded = [*found, None, None]
+    return padded[0], padded[1]
 
 
 def _debug() -> bool:
@@ -94,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        command = typer.main.get_command(build_app(requested_noun(args)))
+        command = typer.main.get_command(build_app(*requested_command(args)))
         result = command.main(args=args, prog_name="svcops", standalone_mode=False)
     except SvcopsError as exc:
         if _debug():

@@ -7,8 +7,7 @@ import typer
 from svcops.cli import output, render
 from svcops.cli.options import Format
 
-HELP = "The database: where it is, create it, upgrade it, check it, back it up."
-app = typer.Typer(help=HELP, no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("path")

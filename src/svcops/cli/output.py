@@ -7,8 +7,6 @@ Data goes to stdout; messages go to stderr.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sys
@@ -145,6 +143,9 @@ def _cell(value: Any) -> str:
 
 def _delimited(delimiter: str) -> Callable[[Shape, TextIO, tzinfo | None], None]:
     def write(shape: Shape, out: TextIO, _zone: tzinfo | None) -> None:
+        import csv
+        import io
+
         rows = shape.rows if isinstance(shape, Rows) else [shape.fields]
         columns = list(shape.columns) if isinstance(shape, Rows) else list(shape.fields)
         buffer = io.StringIO()

@@ -35,26 +35,22 @@ def _keep(func: Callable[..., Any], names: set[str]) -> Callable[..., Any]:
     return func
 
 
-def kind_help(life: Lifecycle) -> str:
-    return f"Work with {life.plural}: open, list, show and move them through their stages."
-
-
-def kind_app(life: Lifecycle) -> typer.Typer:
+def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
     """The `svcops <kind>` command group."""
-    app = typer.Typer(help=kind_help(life), no_args_is_help=True)
+    app = typer.Typer(help=help_text, no_args_is_help=True)
     Key = Annotated[str, typer.Argument(help=f"The {life.noun}'s key, e.g. {life.prefix}-12.")]
     reasons = ", ".join(life.hold_reasons)
 
     def open_(
         title: Annotated[str, typer.Argument(help=f"What the {life.noun} is about.")],
         impact: Annotated[
-            int | None,
+            str | None,
             typer.Option(
                 help="1 organisation-wide, 2 a department or site, 3 one person (default 3)."
             ),
         ] = None,
         urgency: Annotated[
-            int | None,
+            str | None,
             typer.Option(help="1 work stopped, 2 work degraded, 3 can wait (default 3)."),
         ] = None,
         priority: Annotated[
@@ -109,7 +105,7 @@ def kind_app(life: Lifecycle) -> typer.Typer:
         ] = False,
         since: Since = None,
         until: Until = None,
-        limit: Annotated[int, typer.Option(help="At most this many; 0 for all.")] = 50,
+        limit: Annotated[str, typer.Option(help="At most this many; 0 for all.")] = "50",
         fmt: Format = None,
         quiet: Quiet = False,
     ) -> None:

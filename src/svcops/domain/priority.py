@@ -16,7 +16,13 @@ DEFAULT_MATRIX: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def check_level(value: int, what: str) -> int:
+def check_level(value: int | str, what: str) -> int:
+    """An impact or urgency level, 1-3 (text from the command line is accepted)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.isdigit():
+            raise InvalidInput(f"{what} must be 1, 2 or 3, not {value!r}")
+        value = int(text)
     if value not in LEVELS:
         raise InvalidInput(f"{what} must be 1, 2 or 3, not {value}")
     return value

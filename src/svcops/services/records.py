@@ -54,8 +54,8 @@ def open_record(
     kind: str,
     title: str,
     *,
-    impact: int | None = None,
-    urgency: int | None = None,
+    impact: int | str | None = None,
+    urgency: int | str | None = None,
     priority: str | None = None,
     service: str | None = None,
     category: str | None = None,
@@ -232,12 +232,11 @@ def list_records(
     open_only: bool = False,
     since: str | None = None,
     until: str | None = None,
-    limit: int | None = DEFAULT_LIMIT,
+    limit: int | str | None = DEFAULT_LIMIT,
 ) -> RecordPage:
     """Records newest first; `limit` 0 or None means all."""
     life = lifecycle(kind)
-    if limit is not None and limit < 0:
-        raise InvalidInput("--limit must be 0 (all) or more")
+    limit = _count(limit, "--limit")
     wanted_stages = [life.stage(s.strip().lower()).name for s in _split(stages)]
     wanted_priorities = [check_priority(p) for p in _split(priorities)]
     with transaction(write=False) as (session, call):
@@ -261,6 +260,19 @@ def list_records(
             incidents = repo.linked_incidents(session, [r.record.id for r in rows if r.record.id])
         views = [record_view(life, row, incidents.get(row.record.id or 0, [])) for row in rows]
         return RecordPage(views, total)
+
+
+def _count(value: int | str | None, option: str) -> int | None:
+    """A non-negative whole number from the command line (None stays None)."""
+    if value is None or isinstance(value, int):
+        number = value
+    elif value.strip().isdigit():
+        number = int(value)
+    else:
+        raise InvalidInput(f"{option} must be a whole number (0 for all), not {value!r}")
+    if number is not None and number < 0:
+        raise InvalidInput(f"{option} must be 0 (all) or more")
+    return number
 
 
 def _split(values: list[str] | None) -> list[str]:

@@ -18,11 +18,13 @@ from svcops.store.tables import Contact, Customer, Event, KeyCounter, Record
 
 def next_key(session: Session, prefix: str) -> tuple[str, int]:
     """The next human key for a prefix (INC-1, INC-2, ...), taken inside the transaction."""
+    # Core, not ORM: no session synchronisation to pay for
+    counters = KeyCounter.metadata.tables["key_counter"]
     statement = (
-        update(KeyCounter)
-        .where(col(KeyCounter.prefix) == prefix)
-        .values(last=KeyCounter.last + 1)
-        .returning(col(KeyCounter.last))
+        update(counters)
+        .where(counters.c.prefix == prefix)
+        .values(last=counters.c.last + 1)
+        .returning(counters.c.last)
     )
     number = session.exec(statement).scalar_one_or_none()
     if number is None:  # a prefix the first migration did not seed
