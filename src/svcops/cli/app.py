@@ -21,6 +21,9 @@ ROOT_OPTIONS_WITH_VALUES = {"--db"}
 # Command groups beyond the record kinds: name -> (help line, module holding its Typer `app`).
 # Modules are imported only when their group is used, so start-up stays light.
 GROUPS: dict[str, tuple[str, str]] = {
+    "feedback": ("Customer feedback: CSAT, effort (CES) and service-quality scores.", "feedback"),
+    "contact": ("Contacts with customers on a record: calls, emails, chats.", "contact"),
+    "customer": ("Customers: who the records are for.", "customer"),
     "db": ("The database: where it is, create it, upgrade it, check it, back it up.", "db"),
 }
 

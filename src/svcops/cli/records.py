@@ -12,7 +12,7 @@ import typer
 
 from svcops.cli import render
 from svcops.cli.options import At, Format, Note, Quiet, Since, Until
-from svcops.domain.lifecycle import Lifecycle
+from svcops.domain.lifecycle import Lifecycle, State
 
 MOVE_HELP = {
     "advance": "Move one step along the main path, or --to any allowed stage.",
@@ -87,6 +87,7 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
             assignee=assignee, team=team, model=model, due=due, at=at, note=note,
         )  # fmt: skip
         render.show(render.record(view), fmt, quiet)
+        render.known_error_notes(view)
 
     open_names = set(inspect.signature(open_).parameters)
     if "model" not in life.fields:
@@ -103,6 +104,12 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
         open_only: Annotated[
             bool, typer.Option("--open", help="Only open ones (not resolved, closed or cancelled).")
         ] = False,
+        known_errors: Annotated[
+            bool,
+            typer.Option(
+                "--known-errors", help="The known-error register: root causes and workarounds."
+            ),
+        ] = False,
         since: Since = None,
         until: Until = None,
         limit: Annotated[str, typer.Option(help="At most this many; 0 for all.")] = "50",
@@ -114,13 +121,17 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
 
         page = list_records(
             life.kind, stages=stage, priorities=priority, assignee=assignee, team=team,
-            open_only=open_only, since=since, until=until, limit=limit,
+            open_only=open_only, known_errors=known_errors, since=since, until=until, limit=limit,
         )  # fmt: skip
-        render.show(render.records(page.records), fmt, quiet)
+        columns = render.KNOWN_ERROR_COLUMNS if known_errors else render.LIST_COLUMNS
+        render.show(render.records(page.records, columns), fmt, quiet)
         if len(page.records) < page.total and is_terminal(stdout()):
             message(f"showing {len(page.records)} of {page.total}; --limit 0 shows all")
 
-    app.command("list", help=f"List {life.plural}, newest first.")(list_)
+    list_names = set(inspect.signature(list_).parameters)
+    if "known_error" not in [stage.name for stage in life.stages]:
+        list_names.discard("known_errors")
+    app.command("list", help=f"List {life.plural}, newest first.")(_keep(list_, list_names))
 
     def show_(key: Key, fmt: Format = None, quiet: Quiet = False) -> None:
         from svcops.services.records import show_record
@@ -157,6 +168,9 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
     for verb in ("advance", *[v for v in life.verbs if v != "advance"]):
         app.command(verb, help=MOVE_HELP.get(verb, verb))(_move_command(life, verb, Key, reasons))
 
+    if "problem" in life.fields:
+        _add_link_commands(app, life, Key)
+
     def stages_(fmt: Format = None) -> None:
         render.show(render.lifecycle(life), fmt, False)
 
@@ -178,6 +192,13 @@ def _move_command(life: Lifecycle, verb: str, Key: Any, reasons: str) -> Callabl
         reason: Annotated[str | None, typer.Option(help=reason_help)] = None,
         root_cause: Annotated[str | None, typer.Option(help="The root cause found.")] = None,
         workaround: Annotated[str | None, typer.Option(help="How to work around it.")] = None,
+        resolve_incidents: Annotated[
+            bool,
+            typer.Option(
+                "--resolve-incidents",
+                help="Also resolve every open incident linked to it, in the same transaction.",
+            ),
+        ] = False,
         at: At = None,
         note: Note = None,
         fmt: Format = None,
@@ -187,7 +208,7 @@ def _move_command(life: Lifecycle, verb: str, Key: Any, reasons: str) -> Callabl
 
         view = move_record(
             life.kind, key, verb, to=to, reason=reason, root_cause=root_cause,
-            workaround=workaround, at=at, note=note,
+            workaround=workaround, resolve_incidents=resolve_incidents, at=at, note=note,
         )  # fmt: skip
         render.show(render.record(view), fmt, quiet)
 
@@ -196,5 +217,36 @@ def _move_command(life: Lifecycle, verb: str, Key: Any, reasons: str) -> Callabl
     names = {"key", "at", "note", "fmt", "quiet", *needed}
     if verb == "advance":
         names.add("to")
+    resolves = any(t.target in life.stages_in(State.RESOLVED) for t in transitions)
+    if "incidents" in life.fields and resolves:
+        names.add("resolve_incidents")
     move.__name__ = verb
     return _keep(move, names)
+
+
+def _add_link_commands(app: typer.Typer, life: Lifecycle, Key: Any) -> None:
+    """`link KEY --problem PRB-N` and `unlink KEY` for kinds that point at a problem."""
+
+    def link(
+        key: Key,
+        problem: Annotated[
+            str, typer.Option("--problem", help="The problem's key.", metavar="PRB-N")
+        ],
+        at: At = None,
+        note: Note = None,
+        fmt: Format = None,
+        quiet: Quiet = False,
+    ) -> None:
+        from svcops.services.records import link_incident
+
+        render.show(render.record(link_incident(key, problem, at=at, note=note)), fmt, quiet)
+
+    def unlink(
+        key: Key, at: At = None, note: Note = None, fmt: Format = None, quiet: Quiet = False
+    ) -> None:
+        from svcops.services.records import link_incident
+
+        render.show(render.record(link_incident(key, None, at=at, note=note)), fmt, quiet)
+
+    app.command("link", help=f"Link {life.a_noun} to the problem behind it.")(link)
+    app.command("unlink", help=f"Remove {life.a_noun}'s link to its problem.")(unlink)

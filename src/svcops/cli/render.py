@@ -8,10 +8,13 @@ from svcops.cli import output
 
 if TYPE_CHECKING:
     from svcops.domain.lifecycle import Lifecycle
+    from svcops.services.feedback import FeedbackView
     from svcops.services.views import ContactView, EventView, RecordDetail, RecordView
 
 LIST_COLUMNS = ("key", "stage", "priority", "title", "assignee", "team", "opened_at")
+KNOWN_ERROR_COLUMNS = ("key", "title", "service", "category", "root_cause", "workaround")
 EVENT_COLUMNS = ("at", "actor", "action", "from", "to", "note")
+CONTACT_FIELDS = ("record", "channel", "direction", "at", "agent", "note")
 CONTACT_COLUMNS = ("at", "channel", "direction", "agent", "note")
 
 
@@ -34,19 +37,54 @@ def record_detail(detail: RecordDetail) -> output.Item:
     fields = dict(detail.record.fields)
     sections = [
         output.Rows(
-            ("record", "channel", "direction", "at", "agent", "note"),
+            CONTACT_FIELDS,
             [c.as_dict() for c in detail.contacts],
             table_columns=CONTACT_COLUMNS,
             title="Contacts",
         ),
         events(detail.events, "Timeline"),
     ]
+    if detail.record.known_errors:
+        sections.insert(
+            0,
+            output.Rows(
+                ("problem", "title", "matched_on", "workaround"),
+                [k.as_dict() for k in detail.record.known_errors],
+                title="Known errors",
+                key="problem",
+            ),
+        )
     return output.Item(fields, title=f"{fields['key']}: {fields['title']}", sections=sections)
 
 
-def records(views: list[RecordView]) -> output.Rows:
+def records(
+    views: list[RecordView],
+    table_columns: tuple[str, ...] = LIST_COLUMNS,
+    title: str | None = None,
+) -> output.Rows:
     columns = list(views[0].fields) if views else ["key"]
-    return output.Rows(columns, [v.fields for v in views], table_columns=LIST_COLUMNS)
+    return output.Rows(columns, [v.fields for v in views], table_columns=table_columns, title=title)
+
+
+def feedback_rows(
+    responses: list[FeedbackView], dimensions: tuple[str, ...], title: str | None = None
+) -> output.Rows:
+    rows = [r.as_dict(dimensions) for r in responses]
+    columns = (
+        list(rows[0])
+        if rows
+        else ["key", "record", "csat", "ces", *dimensions, "comment", "received_at"]
+    )
+    return output.Rows(columns, rows, title=title)
+
+
+def known_error_notes(view: RecordView) -> None:
+    """Tell the person opening an incident about known errors that may explain it (stderr)."""
+    for known in view.known_errors:
+        output.message(
+            f"svcops: known error {known.problem} matches {known.matched_on}: {known.title}; "
+            f"workaround: {known.workaround}"
+        )
 
 
 def events(items: list[EventView], title: str | None = None) -> output.Rows:
@@ -55,7 +93,7 @@ def events(items: list[EventView], title: str | None = None) -> output.Rows:
 
 def contacts(items: list[ContactView]) -> output.Rows:
     return output.Rows(
-        ("record", "channel", "direction", "at", "agent", "note"),
+        CONTACT_FIELDS,
         [c.as_dict() for c in items],
         table_columns=CONTACT_COLUMNS,
         key="record",

@@ -41,6 +41,7 @@ INCIDENT = Lifecycle(
     ),
     hold_reasons=("awaiting_customer", "awaiting_vendor", "awaiting_change", "awaiting_problem"),
     fields=("hold_reason", "problem"),
+    takes_feedback=True,
 )
 
 PROBLEM = Lifecycle(
@@ -109,6 +110,7 @@ REQUEST = Lifecycle(
     ),
     hold_reasons=("awaiting_customer", "awaiting_vendor", "awaiting_change"),
     fields=("hold_reason", "model", "due_at"),
+    takes_feedback=True,
 )
 
 LIFECYCLES: dict[str, Lifecycle] = {lc.kind: lc for lc in (INCIDENT, PROBLEM, REQUEST)}

@@ -10,6 +10,7 @@ time zone; every result is an aware UTC datetime to the second.
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from svcops.domain.errors import InvalidInput
@@ -22,9 +23,8 @@ _UNIT_WORDS = {
     "d": "d", "day": "d", "days": "d",
     "w": "w", "wk": "w", "wks": "w", "week": "w", "weeks": "w",
 }  # fmt: skip
-_OFFSET = re.compile(r"^-\s*(\d+)\s*([a-z]+)$")
-_AGO = re.compile(r"^(\d+)\s*([a-z]+)\s+ago$")
 _DURATION = re.compile(r"(\d+)\s*([a-z]+)")
+_DURATION_ONLY = re.compile(r"^(?:\d+\s*[a-z]+\s*)+$")
 
 
 def _unit_seconds(word: str, text: str) -> int:
@@ -34,9 +34,13 @@ def _unit_seconds(word: str, text: str) -> int:
     return _UNITS[unit]
 
 
-def parse_duration(text: str) -> int:
-    """Seconds in a duration such as `15m`, `4h`, `3d`, `1h30m` or a bare number of seconds."""
+def parse_duration(text: str, *, shown: str | None = None) -> int:
+    """Seconds in a duration such as `15m`, `4h`, `3d`, `1h30m` or a bare number of seconds.
+
+    `shown` is the text to quote in errors (what the user typed, when `text` is part of it).
+    """
     cleaned = text.strip().lower()
+    text = shown if shown is not None else text
     if cleaned.isdigit():
         return int(cleaned)
     parts = _DURATION.findall(cleaned)
@@ -82,11 +86,34 @@ def parse_when(text: str, *, now: datetime, tz: tzinfo) -> datetime:
     }
     if cleaned in words:
         return _to_utc(words[cleaned]())
-    offset = _OFFSET.match(cleaned) or _AGO.match(cleaned)
-    if offset:
-        amount, unit = offset.groups()
-        return _to_utc(now - timedelta(seconds=int(amount) * _unit_seconds(unit, text)))
+    ago = _relative(cleaned, text)
+    if ago is not None:
+        try:
+            return _to_utc(now - timedelta(seconds=ago))
+        except OverflowError:
+            raise InvalidInput(f"date out of range: {text!r} reaches too far back") from None
     return _to_utc(_parse_absolute(text.strip(), local_now, tz))
+
+
+def _is_duration(text: str) -> bool:
+    return bool(_DURATION_ONLY.match(text)) and all(
+        unit in _UNIT_WORDS for _amount, unit in _DURATION.findall(text)
+    )
+
+
+def _relative(cleaned: str, text: str) -> int | None:
+    """Seconds into the past for `-1h30m` or `90m ago`; None when `text` is not relative."""
+    # duration-shaped text with an unknown unit gets parse_duration's "unknown time unit"
+    if cleaned.startswith("-") and _DURATION_ONLY.match(cleaned[1:].strip()):
+        return parse_duration(cleaned[1:], shown=text.strip())
+    if cleaned.endswith(" ago") and _DURATION_ONLY.match(cleaned[:-4].strip()):
+        return parse_duration(cleaned[:-4], shown=text.strip())
+    if _is_duration(cleaned):
+        raise InvalidInput(
+            f"{text.strip()!r} is a duration, not a time",
+            hint=f"for that long ago write -{cleaned.replace(' ', '')} or '{cleaned} ago'",
+        )
+    return None
 
 
 def _parse_absolute(text: str, local_now: datetime, tz: tzinfo) -> datetime:
@@ -104,8 +131,16 @@ def _parse_loose(text: str, default: datetime) -> datetime:
     from dateutil import parser as dateparser
 
     try:
-        moment = dateparser.parse(text, default=default, dayfirst=False)
-        swapped = dateparser.parse(text, default=default, dayfirst=True)
+        with warnings.catch_warnings():
+            # dateutil only warns about a zone name it does not know, then ignores it
+            warnings.simplefilter("error", dateparser.UnknownTimezoneWarning)
+            moment = dateparser.parse(text, default=default, dayfirst=False)
+            swapped = dateparser.parse(text, default=default, dayfirst=True)
+    except dateparser.UnknownTimezoneWarning:
+        raise InvalidInput(
+            f"unknown time zone in date {text!r}",
+            hint="give the offset instead, e.g. 2026-11-02T14:00-05:00",
+        ) from None
     except (ValueError, OverflowError, dateparser.ParserError):
         raise InvalidInput(
             f"cannot read date {text!r}",

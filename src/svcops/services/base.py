@@ -13,6 +13,8 @@ from svcops.config import Settings, get_settings
 from svcops.domain.clock import clock
 from svcops.domain.errors import InvalidInput
 from svcops.domain.timeparse import format_instant, load_zone, parse_when
+from svcops.store.repository import add_event
+from svcops.store.tables import Record
 from svcops.store.uow import unit_of_work
 
 FUTURE_SLACK = timedelta(minutes=1)  # tolerate clocks a little apart between machines
@@ -37,6 +39,16 @@ class Call:
         if not future and moment > self.now + FUTURE_SLACK:
             raise InvalidInput(f"{option} {format_instant(moment)} is in the future")
         return moment
+
+    def period(
+        self, since: str | None, until: str | None
+    ) -> tuple[datetime | None, datetime | None]:
+        """The half-open period [since, until) of `--since/--until`; either end may be open."""
+        start = self.when(since, "--since", future=True) if since else None
+        end = self.when(until, "--until", future=True) if until else None
+        if start and end and end <= start:
+            raise InvalidInput("--until must be after --since")
+        return start, end
 
     def optional_when(self, text: str | None, option: str) -> datetime | None:
         return None if text is None else self.when(text, option, future=True)
@@ -69,3 +81,23 @@ def required_text(value: str | None, what: str) -> str:
     cleaned = clean_text(value, what, required=True)
     assert cleaned is not None
     return cleaned
+
+
+def record_event(
+    session: Session, call: Call, record: Record, action: str, at: datetime, **kw: str | None
+) -> None:
+    """Append one event to `record`'s audit trail, by the current actor."""
+    add_event(session, record, action, at=at, recorded_at=call.now, actor=call.settings.actor, **kw)
+
+
+def parse_count(value: int | str | None, option: str) -> int | None:
+    """A non-negative whole number from the command line (None stays None)."""
+    if value is None or isinstance(value, int):
+        number = value
+    elif value.strip().isdigit():
+        number = int(value)
+    else:
+        raise InvalidInput(f"{option} must be a whole number (0 for all), not {value!r}")
+    if number is not None and number < 0:
+        raise InvalidInput(f"{option} must be 0 (all) or more")
+    return number

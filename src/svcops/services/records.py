@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -13,9 +13,17 @@ from svcops.domain.kinds import CHANNELS, DELIVERY_MODELS, choice, lifecycle
 from svcops.domain.lifecycle import Lifecycle, Progress, State
 from svcops.domain.priority import check_level, check_priority, priority_for
 from svcops.domain.timeparse import format_instant
-from svcops.services.base import Call, clean_text, required_text, transaction
+from svcops.services.base import (
+    Call,
+    clean_text,
+    parse_count,
+    record_event,
+    required_text,
+    transaction,
+)
 from svcops.services.views import (
     EventView,
+    KnownErrorView,
     RecordDetail,
     RecordPage,
     RecordView,
@@ -34,15 +42,22 @@ def _view(session: Session, life: Lifecycle, record: Record) -> RecordView:
     if "incidents" in life.fields:
         assert record.id is not None
         incidents = repo.linked_incidents(session, [record.id]).get(record.id, [])
-    return record_view(life, repo.keys_of(session, record), incidents)
+    view = record_view(life, repo.keys_of(session, record), incidents)
+    if "problem" in life.fields:  # incidents: what the known-error register says about them
+        view = replace(view, known_errors=_known_errors(session, record))
+    return view
 
 
-def _event(
-    session: Session, call: Call, record: Record, action: str, at: datetime, **kw: str | None
-) -> None:
-    repo.add_event(
-        session, record, action, at=at, recorded_at=call.now, actor=call.settings.actor, **kw
-    )
+def _known_errors(session: Session, record: Record) -> tuple[KnownErrorView, ...]:
+    found = []
+    for problem in repo.known_errors_matching(session, record.service, record.category):
+        on = "service" if record.service and problem.service == record.service else "category"
+        found.append(
+            KnownErrorView(
+                problem.key, problem.title, f"{on} {getattr(record, on)}", problem.workaround
+            )
+        )
+    return tuple(found)
 
 
 def _note(*parts: str | None) -> str | None:
@@ -110,7 +125,7 @@ def open_record(
         session.add(record)
         session.flush()
         assert record.id is not None
-        _event(
+        record_event(
             session,
             call,
             record,
@@ -120,7 +135,7 @@ def open_record(
             note=clean_text(note, "--note"),
         )
         if record.priority_overridden:
-            _event(
+            record_event(
                 session, call, record, "priority_override", opened_at,
                 from_value=matrix_priority, to_value=chosen,
                 note=f"matrix: impact {impact_level}, urgency {urgency_level} -> {matrix_priority}",
@@ -131,7 +146,9 @@ def open_record(
                     record_id=record.id, channel=channel_name, direction="inbound", at=opened_at
                 )
             )
-            _event(session, call, record, "contact", opened_at, to_value=f"inbound {channel_name}")
+            record_event(
+                session, call, record, "contact", opened_at, to_value=f"inbound {channel_name}"
+            )
         return _view(session, life, record)
 
 
@@ -144,41 +161,114 @@ def move_record(
     reason: str | None = None,
     root_cause: str | None = None,
     workaround: str | None = None,
+    resolve_incidents: bool = False,
     at: str | None = None,
     note: str | None = None,
 ) -> RecordView:
-    """Take a lifecycle move (advance, hold, resume, resolve, close, reopen, cancel)."""
+    """Take a lifecycle move (advance, hold, resume, resolve, close, reopen, cancel).
+
+    With `resolve_incidents` (problems), every open incident linked to the problem is resolved
+    in the same transaction, each with its own event.
+    """
     life = lifecycle(kind)
     if verb not in (*life.verbs, "advance"):
         raise InvalidInput(f"{life.plural} cannot {verb}")
+    if resolve_incidents and "incidents" not in life.fields:
+        raise InvalidInput(f"--resolve-incidents applies to problems, not {life.plural}")
     given = {
         "reason": clean_text(reason, "--reason"),
         "root_cause": clean_text(root_cause, "--root-cause"),
         "workaround": clean_text(workaround, "--workaround"),
     }
+    text = clean_text(note, "--note")
     with transaction(write=True) as (session, call):
         moment = call.when(at)
         record = repo.get_record(session, life, key, lock=True)
-        before = Progress(**{name: getattr(record, name) for name in lc.PROGRESS_FIELDS})
-        try:
-            after, transition = lc.move(life, before, verb, moment, to=to, given=given)
-        except TransitionNotAllowed as exc:
-            raise TransitionNotAllowed(f"{record.key}: {exc.message}", hint=exc.hint) from None
-        for name in lc.PROGRESS_FIELDS:
-            setattr(record, name, getattr(after, name))
-        for name in transition.requires:
-            if name in ("root_cause", "workaround"):
-                setattr(record, name, given[name])
-        record.version += 1
-        detail = given["reason"] if "reason" in transition.requires else None
-        if "root_cause" in transition.requires:
-            detail = f"root cause: {given['root_cause']}; workaround: {given['workaround']}"
-        _event(
-            session, call, record, transition.verb, moment,
-            from_value=before.stage, to_value=after.stage,
-            note=_note(detail, clean_text(note, "--note")),
-        )  # fmt: skip
+        apply_move(session, call, life, record, verb, moment, to=to, given=given, note=text)
+        if resolve_incidents:
+            if life.state_of(record.stage) is not State.RESOLVED:
+                raise InvalidInput("--resolve-incidents goes with a move that resolves the problem")
+            _resolve_linked_incidents(session, call, record, moment)
         return _view(session, life, record)
+
+
+def apply_move(
+    session: Session,
+    call: Call,
+    life: Lifecycle,
+    record: Record,
+    verb: str,
+    moment: datetime,
+    *,
+    to: str | None = None,
+    given: dict[str, str | None] | None = None,
+    note: str | None = None,
+) -> None:
+    """Move a loaded record through its lifecycle and append the event."""
+    given = given or {}
+    before = Progress(**{name: getattr(record, name) for name in lc.PROGRESS_FIELDS})
+    try:
+        after, transition = lc.move(life, before, verb, moment, to=to, given=given)
+    except TransitionNotAllowed as exc:
+        raise TransitionNotAllowed(f"{record.key}: {exc.message}", hint=exc.hint) from None
+    for name in lc.PROGRESS_FIELDS:
+        setattr(record, name, getattr(after, name))
+    for name in transition.requires:
+        if name in ("root_cause", "workaround"):
+            setattr(record, name, given[name])
+    record.version += 1
+    detail = given.get("reason") if "reason" in transition.requires else None
+    if "root_cause" in transition.requires:
+        detail = f"root cause: {given['root_cause']}; workaround: {given['workaround']}"
+    record_event(
+        session, call, record, transition.verb, moment,
+        from_value=before.stage, to_value=after.stage, note=_note(detail, note),
+    )  # fmt: skip
+
+
+def _resolve_linked_incidents(
+    session: Session, call: Call, problem: Record, moment: datetime
+) -> None:
+    incident = lifecycle("incident")
+    note = f"resolved with problem {problem.key}"
+    for linked in repo.linked_records(session, problem, lock=True):
+        state = incident.state_of(linked.stage)
+        if state is State.PAUSED:
+            apply_move(session, call, incident, linked, "resume", moment, note=note)
+        if state in (State.OPEN, State.PAUSED):
+            apply_move(session, call, incident, linked, "resolve", moment, note=note)
+
+
+def link_incident(
+    key: str, problem: str | None, *, at: str | None = None, note: str | None = None
+) -> RecordView:
+    """Link an incident to a problem (many to one); `problem` None unlinks it."""
+    incidents, problems = lifecycle("incident"), lifecycle("problem")
+    text = clean_text(note, "--note")
+    with transaction(write=True) as (session, call):
+        moment = call.when(at)
+        record = repo.get_record(session, incidents, key, lock=True)
+        old = repo.keys_of(session, record).problem
+        target = repo.get_record(session, problems, problem, lock=True) if problem else None
+        if target is not None and problems.state_of(target.stage) is State.FINAL:
+            raise TransitionNotAllowed(
+                f"{target.key} is {target.stage}; link incidents to an open problem"
+            )
+        new = target.key if target is not None else None
+        if old == new:
+            return _view(session, incidents, record)
+        if new is None and old is None:
+            raise InvalidInput(f"{record.key} is not linked to a problem")
+        record.problem_id = target.id if target is not None else None
+        record.version += 1
+        action = "link" if target is not None else "unlink"
+        record_event(session, call, record, action, moment, from_value=old, to_value=new, note=text)
+        for key_of_problem in (old, new):
+            if key_of_problem is not None:
+                side = repo.get_record(session, problems, key_of_problem)
+                change = "link" if key_of_problem == new else "unlink"
+                record_event(session, call, side, change, moment, to_value=record.key, note=text)
+        return _view(session, incidents, record)
 
 
 def assign_record(
@@ -207,7 +297,7 @@ def assign_record(
         changes = [("assign", "assignee", agent), ("team", "team", new_team)]
         for action, field, value in changes:
             if value is not None and value != getattr(record, field):
-                _event(
+                record_event(
                     session,
                     call,
                     record,
@@ -230,20 +320,22 @@ def list_records(
     assignee: str | None = None,
     team: str | None = None,
     open_only: bool = False,
+    known_errors: bool = False,
     since: str | None = None,
     until: str | None = None,
     limit: int | str | None = DEFAULT_LIMIT,
 ) -> RecordPage:
     """Records newest first; `limit` 0 or None means all."""
     life = lifecycle(kind)
-    limit = _count(limit, "--limit")
+    limit = parse_count(limit, "--limit")
     wanted_stages = [life.stage(s.strip().lower()).name for s in _split(stages)]
+    if known_errors:
+        if "known_error" not in [s.name for s in life.stages]:
+            raise InvalidInput(f"{life.plural} have no known-error register; problems do")
+        wanted_stages.append("known_error")
     wanted_priorities = [check_priority(p) for p in _split(priorities)]
     with transaction(write=False) as (session, call):
-        start = call.when(since, "--since", future=True) if since else None
-        end = call.when(until, "--until", future=True) if until else None
-        if start and end and end <= start:
-            raise InvalidInput("--until must be after --since")
+        start, end = call.period(since, until)
         flt = repo.RecordFilter(
             stages=wanted_stages,
             priorities=wanted_priorities,
@@ -260,19 +352,6 @@ def list_records(
             incidents = repo.linked_incidents(session, [r.record.id for r in rows if r.record.id])
         views = [record_view(life, row, incidents.get(row.record.id or 0, [])) for row in rows]
         return RecordPage(views, total)
-
-
-def _count(value: int | str | None, option: str) -> int | None:
-    """A non-negative whole number from the command line (None stays None)."""
-    if value is None or isinstance(value, int):
-        number = value
-    elif value.strip().isdigit():
-        number = int(value)
-    else:
-        raise InvalidInput(f"{option} must be a whole number (0 for all), not {value!r}")
-    if number is not None and number < 0:
-        raise InvalidInput(f"{option} must be 0 (all) or more")
-    return number
 
 
 def _split(values: list[str] | None) -> list[str]:

@@ -20,12 +20,31 @@ CONTACT_FIELDS = ("record", "channel", "direction", "at", "agent", "note")
 
 
 @dataclass(frozen=True)
+class KnownErrorView:
+    """A known error that may explain an incident: its problem and the workaround."""
+
+    problem: str
+    title: str
+    matched_on: str  # "service vpn", "category network"
+    workaround: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "problem": self.problem,
+            "title": self.title,
+            "matched_on": self.matched_on,
+            "workaround": self.workaround,
+        }
+
+
+@dataclass(frozen=True)
 class RecordView:
     """A record as every output format shows it: `fields` in contract order."""
 
     fields: dict[str, Any]
     priority_overridden: bool = False
     stage_entered_at: datetime | None = None
+    known_errors: tuple[KnownErrorView, ...] = ()
 
     @property
     def key(self) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, update
+from sqlalchemy import ColumnElement, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -174,6 +174,46 @@ def linked_incidents(session: Session, problem_ids: Sequence[int]) -> dict[int, 
         assert problem_id is not None
         linked.setdefault(problem_id, []).append(key)
     return linked
+
+
+def linked_records(session: Session, problem: Record, *, lock: bool = False) -> list[Record]:
+    """The incidents linked to a problem, oldest first."""
+    statement = (
+        select(Record).where(col(Record.problem_id) == problem.id).order_by(col(Record.number))
+    )
+    if lock:
+        statement = statement.with_for_update()
+    return list(session.exec(statement).all())
+
+
+def known_errors_matching(
+    session: Session, service: str | None, category: str | None
+) -> list[Record]:
+    """Problems in the known-error register whose service or category matches."""
+    matches = []
+    if service:
+        matches.append(col(Record.service) == service)
+    if category:
+        matches.append(col(Record.category) == category)
+    if not matches:
+        return []
+    statement = (
+        select(Record)
+        .where(col(Record.kind) == "problem", col(Record.stage) == "known_error", or_(*matches))
+        .order_by(col(Record.number))
+    )
+    return list(session.exec(statement).all())
+
+
+def get_any_record(session: Session, key: str, *, lock: bool = False) -> Record:
+    """The record with this key, whatever its kind (the key's prefix says which)."""
+    wanted = normalise_key(key)
+    life = BY_PREFIX.get(wanted.split("-", 1)[0])
+    if life is None:
+        raise NotFound(
+            f"no record {key.strip()!r}", hint="record keys look like INC-4, PRB-2, REQ-9"
+        )
+    return get_record(session, life, wanted, lock=lock)
 
 
 def events_of(session: Session, record: Record) -> list[Event]:

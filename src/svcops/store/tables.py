@@ -1,6 +1,5 @@
 """The tables. Times are stored as UTC epoch seconds so the same SQL aggregates on every backend."""
 
-
 from datetime import UTC, datetime
 from typing import Any
 

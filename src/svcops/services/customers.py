@@ -1,0 +1,93 @@
+"""Customers: who the records are for."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
+
+from svcops.domain.errors import InvalidInput
+from svcops.services.base import clean_text, required_text, transaction
+from svcops.services.feedback import FeedbackView, feedback_views
+from svcops.services.views import ContactView, RecordView, contact_view, record_view
+from svcops.store import repository as repo
+from svcops.store.tables import Contact, Customer, Record
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    key: str
+    name: str
+    email: str | None
+    org: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "name": self.name, "email": self.email, "org": self.org}
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    customer: CustomerView
+    records: list[RecordView]
+    contacts: list[ContactView]
+    feedback: list[FeedbackView]
+    dimensions: tuple[str, ...]
+
+
+def _view(customer: Customer) -> CustomerView:
+    return CustomerView(customer.key, customer.name, customer.email, customer.org)
+
+
+def add_customer(name: str, *, email: str | None = None, org: str | None = None) -> CustomerView:
+    """Register a customer (CUS-N)."""
+    clean_name = required_text(name, "the name")
+    clean_email = clean_text(email, "--email")
+    if clean_email is not None and not _EMAIL.match(clean_email):
+        raise InvalidInput(f"--email {clean_email!r} is not an email address")
+    with transaction(write=True) as (session, call):
+        key, _number = repo.next_key(session, "CUS")
+        customer = Customer(
+            key=key, name=clean_name, email=clean_email, org=clean_text(org, "--org"),
+            created_at=call.now,
+        )  # fmt: skip
+        session.add(customer)
+        session.flush()
+        return _view(customer)
+
+
+def list_customers(*, org: str | None = None) -> list[CustomerView]:
+    """Customers in key order, optionally of one organisation."""
+    with transaction(write=False) as (session, _call):
+        statement = select(Customer).order_by(col(Customer.id))
+        if org:
+            statement = statement.where(col(Customer.org) == org)
+        return [_view(c) for c in session.exec(statement).all()]
+
+
+def show_customer(key: str) -> CustomerDetail:
+    """A customer with their records, contacts and feedback."""
+    from svcops.domain.kinds import LIFECYCLES
+
+    with transaction(write=False) as (session, call):
+        customer = repo.get_customer(session, key)
+        rows = session.exec(
+            select(Record).where(col(Record.customer_id) == customer.id).order_by(col(Record.id))
+        ).all()
+        records = [record_view(LIFECYCLES[r.kind], repo.keys_of(session, r)) for r in rows]
+        keys = {r.id: r.key for r in rows if r.id is not None}
+        contacts = session.exec(
+            select(Contact)
+            .where(col(Contact.record_id).in_(list(keys)))
+            .order_by(col(Contact.at), col(Contact.id))
+        ).all()
+        return CustomerDetail(
+            _view(customer),
+            records,
+            [contact_view(keys[c.record_id], c) for c in contacts],
+            feedback_views(session, record_ids=list(keys)),
+            call.settings.dimensions,
+        )

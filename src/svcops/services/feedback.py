@@ -1,0 +1,187 @@
+"""Feedback: survey responses about incidents and requests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, func, select
+
+from svcops.domain.errors import InvalidInput, NotFound
+from svcops.domain.feedback import CES, CSAT, QUALITY
+from svcops.domain.kinds import LIFECYCLES
+from svcops.domain.timeparse import format_instant
+from svcops.services.base import clean_text, parse_count, record_event, transaction
+from svcops.store import repository as repo
+from svcops.store.tables import Feedback, FeedbackScore, Record
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    key: str
+    record: str
+    csat: int | None
+    ces: int | None
+    scores: dict[str, int]
+    comment: str | None
+    received_at: datetime
+
+    def as_dict(self, dimensions: Sequence[str]) -> dict[str, Any]:
+        """The contract fields: one per configured quality dimension (and any other answered)."""
+        names = list(dimensions) + [d for d in self.scores if d not in dimensions]
+        return {
+            "key": self.key,
+            "record": self.record,
+            "csat": self.csat,
+            "ces": self.ces,
+            **{name: self.scores.get(name) for name in names},
+            "comment": self.comment,
+            "received_at": self.received_at,
+        }
+
+
+@dataclass(frozen=True)
+class FeedbackPage:
+    responses: list[FeedbackView]
+    total: int
+    dimensions: tuple[str, ...]
+
+
+def add_feedback(
+    for_key: str,
+    *,
+    csat: int | str | None = None,
+    ces: int | str | None = None,
+    scores: dict[str, int | str | None] | None = None,
+    comment: str | None = None,
+    at: str | None = None,
+) -> tuple[FeedbackView, tuple[str, ...]]:
+    """Record one survey response about an incident or a request."""
+    given = {name: value for name, value in (scores or {}).items() if value is not None}
+    csat_score = CSAT.check("csat", csat) if csat is not None else None
+    ces_score = CES.check("ces", ces) if ces is not None else None
+    with transaction(write=True) as (session, call):
+        dimensions = call.settings.dimensions
+        unknown = sorted(set(given) - set(dimensions))
+        if unknown:
+            raise InvalidInput(
+                f"unknown quality dimension {unknown[0]!r}",
+                hint="configured dimensions: " + ", ".join(dimensions),
+            )
+        quality = {name: QUALITY.check(name, value) for name, value in given.items()}
+        if csat_score is None and ces_score is None and not quality:
+            options = ", ".join(f"--{d}" for d in ("csat", "ces", *dimensions))
+            raise InvalidInput(f"feedback needs at least one score: {options}")
+        moment = call.when(at)
+        record = repo.get_any_record(session, for_key, lock=True)
+        life = LIFECYCLES[record.kind]
+        if not life.takes_feedback:
+            kinds = " and ".join(lc.plural for lc in LIFECYCLES.values() if lc.takes_feedback)
+            raise InvalidInput(f"feedback is about {kinds}; {record.key} is {life.a_noun}")
+        if moment < record.opened_at:
+            raise InvalidInput(f"--at {format_instant(moment)} is before {record.key} was opened")
+        key, _number = repo.next_key(session, "FB")
+        assert record.id is not None
+        response = Feedback(
+            key=key, record_id=record.id, csat=csat_score, ces=ces_score,
+            comment=clean_text(comment, "--comment"), received_at=moment,
+        )  # fmt: skip
+        session.add(response)
+        session.flush()
+        assert response.id is not None
+        for name, score in quality.items():
+            session.add(FeedbackScore(feedback_id=response.id, dimension=name, score=score))
+        record_event(session, call, record, "feedback", moment, to_value=key)
+        return _view(response, record.key, quality), dimensions
+
+
+def _view(response: Feedback, record_key: str, scores: dict[str, int]) -> FeedbackView:
+    return FeedbackView(
+        response.key, record_key, response.csat, response.ces, scores, response.comment,
+        response.received_at,
+    )  # fmt: skip
+
+
+def _filters(
+    record_ids: Sequence[int] | None,
+    since: datetime | None,
+    until: datetime | None,
+    key: str | None,
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if record_ids is not None:
+        conditions.append(col(Feedback.record_id).in_(record_ids))
+    if since is not None:
+        conditions.append(col(Feedback.received_at) >= since)
+    if until is not None:
+        conditions.append(col(Feedback.received_at) < until)
+    if key is not None:
+        conditions.append(col(Feedback.key) == key)
+    return conditions
+
+
+def feedback_views(
+    session: Session,
+    *,
+    record_ids: Sequence[int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    key: str | None = None,
+    limit: int | None = None,
+) -> list[FeedbackView]:
+    """Responses matching the filters, newest first, with their dimension scores."""
+    statement = (
+        select(Feedback, Record.key)
+        .join(Record, col(Record.id) == Feedback.record_id)
+        .where(*_filters(record_ids, since, until, key))
+        .order_by(col(Feedback.received_at).desc(), col(Feedback.id).desc())
+    )
+    if limit:
+        statement = statement.limit(limit)
+    rows = session.exec(statement).all()
+    ids = [f.id for f, _k in rows]
+    scores: dict[int, dict[str, int]] = {}
+    if ids:
+        for score in session.exec(
+            select(FeedbackScore).where(col(FeedbackScore.feedback_id).in_(ids))
+        ).all():
+            scores.setdefault(score.feedback_id, {})[score.dimension] = score.score
+    return [_view(f, record_key, scores.get(f.id or 0, {})) for f, record_key in rows]
+
+
+def list_feedback(
+    *,
+    for_key: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | str | None = 50,
+) -> FeedbackPage:
+    """Responses newest first, for one record or all; `--since/--until` on received_at."""
+    count = parse_count(limit, "--limit")
+    with transaction(write=False) as (session, call):
+        start, end = call.period(since, until)
+        record_ids = None
+        if for_key:
+            record = repo.get_any_record(session, for_key)
+            assert record.id is not None
+            record_ids = [record.id]
+        views = feedback_views(
+            session, record_ids=record_ids, since=start, until=end, limit=count or None
+        )
+        total = session.exec(
+            select(func.count())
+            .select_from(Feedback)
+            .where(*_filters(record_ids, start, end, None))
+        ).one()
+        return FeedbackPage(views, int(total), call.settings.dimensions)
+
+
+def show_feedback(key: str) -> tuple[FeedbackView, tuple[str, ...]]:
+    with transaction(write=False) as (session, call):
+        found = feedback_views(session, key=repo.normalise_key(key))
+        if not found:
+            raise NotFound(f"no feedback {key.strip()!r}", hint="feedback keys look like FB-7")
+        return found[0], call.settings.dimensions
