@@ -3,6 +3,7 @@
 import os
 import sys
 from collections.abc import Sequence
+from copy import copy
 from typing import Annotated
 
 import typer
@@ -90,9 +91,12 @@ def _load_group(name: str, verb: str | None) -> typer.Typer:
 
         group = kind_app(LIFECYCLES[name], kind_help(LIFECYCLES[name].plural))
     else:
-        group = import_module(f"svcops.cli.{GROUPS[name][1]}").app
+        module = import_module(f"svcops.cli.{GROUPS[name][1]}")
+        # a group whose options depend on the configuration is built afresh each time
+        group = module.build() if hasattr(module, "build") else module.app
     chosen = [c for c in group.registered_commands if c.name == verb]
     if chosen:
+        group = copy(group)  # never trim the module's own app: batch runs reuse it
         group.registered_commands = chosen
     return group
 

@@ -5,6 +5,8 @@ the configured dimension list, so a team that measures other dimensions gets opt
 """
 
 import inspect
+import types
+from copy import copy
 from typing import Annotated, Any
 
 import typer
@@ -72,7 +74,23 @@ def _with_dimension_options(func: Any, dimensions: tuple[str, ...]) -> Any:
     return func
 
 
-app.command("add")(_with_dimension_options(add_, _configured_dimensions()))
+def build() -> typer.Typer:
+    """The feedback group, with one option per quality dimension configured now."""
+    group = copy(app)
+    group.registered_commands = list(app.registered_commands)
+    group.command("add")(_with_dimension_options(_copy_function(add_), _configured_dimensions()))
+    return group
+
+
+def _copy_function(func: Any) -> Any:
+    """A fresh function object, so each build can give it its own signature."""
+    clone = types.FunctionType(
+        func.__code__, func.__globals__, func.__name__, func.__defaults__, func.__closure__
+    )
+    clone.__kwdefaults__ = func.__kwdefaults__
+    clone.__annotations__ = dict(func.__annotations__)
+    clone.__doc__ = func.__doc__
+    return clone
 
 
 @app.command("list")

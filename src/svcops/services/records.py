@@ -255,10 +255,10 @@ def link_incident(
                 f"{target.key} is {target.stage}; link incidents to an open problem"
             )
         new = target.key if target is not None else None
-        if old == new:
-            return _view(session, incidents, record)
         if new is None and old is None:
             raise InvalidInput(f"{record.key} is not linked to a problem")
+        if old == new:
+            return _view(session, incidents, record)
         record.problem_id = target.id if target is not None else None
         record.version += 1
         action = "link" if target is not None else "unlink"
