@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -53,6 +54,15 @@ def test_kinds_and_prefixes() -> None:
         "an incident",
         "a problem",
         "a request",
+    )
+
+
+def test_feedback_is_about_incidents_and_requests() -> None:
+    # PRODUCT.md 2.4: one survey response about one incident or request
+    assert (INCIDENT.takes_feedback, PROBLEM.takes_feedback, REQUEST.takes_feedback) == (
+        True,
+        False,
+        True,
     )
 
 
@@ -262,7 +272,7 @@ def test_main_path_is_a_chain_of_advance_moves(lc: Lifecycle) -> None:
     path = lc.main_path
     assert path[0] == lc.initial
     assert lc.state_of(path[-1]) is State.FINAL
-    for here, there in zip(path, path[1:], strict=False):
+    for here, there in pairwise(path):
         assert ("advance", there) in lc.moves_from(here)
         assert lc.next_on_main_path(here) == there
     assert lc.next_on_main_path(path[-1]) is None
@@ -301,7 +311,7 @@ def test_a_definition_naming_an_unknown_stage_is_rejected() -> None:
 @pytest.mark.parametrize("lc", ALL, ids=IDS)
 def test_advance_follows_the_main_path(lc: Lifecycle) -> None:
     path = lc.main_path
-    for here, there in zip(path, path[1:], strict=False):
+    for here, there in pairwise(path):
         chosen = lc.choose(here, "advance", None, None)
         assert (chosen.verb, chosen.target) == ("advance", there)
 
@@ -534,7 +544,7 @@ def test_cancel_without_given_needs_a_reason() -> None:
 
 def test_hold_needs_a_reason() -> None:
     p = walk(INCIDENT, ("advance", 5))
-    with pytest.raises(InvalidInput, match="^moving an incident to on_hold needs --reason$"):
+    with pytest.raises(InvalidInput, match=r"^moving an incident to on_hold needs --reason$"):
         move(INCIDENT, p, "hold", at(6))
 
 
@@ -701,7 +711,7 @@ def test_request_close_from_feedback() -> None:
 
 def test_request_cancel_needs_a_reason_and_ends_a_hold() -> None:
     p = walk(REQUEST, ("advance", 10), ("hold", 20, {"reason": "awaiting_change"}))
-    with pytest.raises(InvalidInput, match="^moving a request to cancelled needs --reason$"):
+    with pytest.raises(InvalidInput, match=r"^moving a request to cancelled needs --reason$"):
         move(REQUEST, p, "cancel", at(30))
     p, _ = move(REQUEST, p, "cancel", at(30), given={"reason": "withdrawn"})
     assert (p.stage, p.closed_at, p.paused_s, p.held_from) == ("cancelled", at(30), 600, None)

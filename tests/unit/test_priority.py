@@ -56,6 +56,22 @@ def test_check_level_refuses_others(value: int) -> None:
     assert caught.value.exit_code == ExitCode.USAGE == 2
 
 
+@pytest.mark.parametrize(("text", "level"), [("1", 1), (" 2 ", 2), ("3", 3), ("03", 3)])
+def test_check_level_reads_text_from_the_command_line(text: str, level: int) -> None:
+    assert check_level(text, "impact") == level
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("x", "'x'"), ("", "''"), ("-1", "'-1'"), ("1.5", "'1.5'"), ("4", "4"), ("0", "0")],
+)
+def test_check_level_refuses_other_text(text: str, shown: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_level(text, "impact")
+    assert caught.value.message == f"impact must be 1, 2 or 3, not {shown}"
+    assert caught.value.exit_code == 2
+
+
 @pytest.mark.parametrize(
     ("impact", "urgency", "what"),
     [(0, 1, "impact"), (4, 2, "impact"), (1, 0, "urgency"), (2, 4, "urgency")],

@@ -105,11 +105,12 @@ class Lifecycle:
     def a_noun(self) -> str:
         return ("an " if self.noun[0] in "aeiou" else "a ") + self.noun
 
-    def describe_moves(self, stage: str) -> str:
+    def describe_moves(self, stage: str, held_from: str | None = None) -> str:
         moves = self.moves_from(stage)
         if not moves:
             return f"{stage} is final: no moves"
-        return "allowed: " + ", ".join(f"{v} → {t}" for v, t in moves)
+        named = [(v, held_from if t == RETURN_TO_HELD and held_from else t) for v, t in moves]
+        return "allowed: " + ", ".join(f"{v} → {t}" for v, t in named)
 
     def next_on_main_path(self, stage: str) -> str | None:
         if stage in self.main_path:
@@ -141,7 +142,8 @@ class Lifecycle:
         if not matches or (verb == "advance" and target is None):
             wanted = f"{verb} to {to}" if to else verb
             raise TransitionNotAllowed(
-                f"cannot {wanted} {self.a_noun} in stage {stage}; {self.describe_moves(stage)}"
+                f"cannot {wanted} {self.a_noun} in stage {stage}; "
+                f"{self.describe_moves(stage, held_from)}"
             )
         return matches[0]
 

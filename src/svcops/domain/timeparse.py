@@ -103,6 +103,12 @@ def _is_duration(text: str) -> bool:
 
 def _relative(cleaned: str, text: str) -> int | None:
     """Seconds into the past for `-1h30m` or `90m ago`; None when `text` is not relative."""
+    if re.fullmatch(r"-\s*\d+", cleaned):
+        raise InvalidInput(
+            f"{text.strip()!r} needs a unit",
+            hint=f"write {cleaned.replace(' ', '')}m, {cleaned.replace(' ', '')}h or "
+            f"{cleaned.replace(' ', '')}d",
+        )
     # duration-shaped text with an unknown unit gets parse_duration's "unknown time unit"
     if cleaned.startswith("-") and _DURATION_ONLY.match(cleaned[1:].strip()):
         return parse_duration(cleaned[1:], shown=text.strip())

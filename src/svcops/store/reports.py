@@ -1,0 +1,236 @@
+"""The report queries: every metric aggregated in SQL, the same statements on SQLite and
+PostgreSQL (times are integer epoch seconds, so differences are plain subtraction).
+
+Each function returns one row per group: a dict of the group's values and the raw sums and
+counts; svcops.services.reports turns them into the figures of PRODUCT.md section 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlmodel import Session
+
+# --by groups that are columns (time groups are periods, cut by the service layer)
+GROUP_COLUMNS = {
+    "team": "r.team",
+    "assignee": "r.assignee",
+    "service": "r.service",
+    "category": "r.category",
+    "channel": "r.channel",
+    "priority": "r.priority",
+    "kind": "r.kind",
+    "model": "r.model",
+    "customer": "cu.key",
+}
+STAGE_ACTIONS = ("open", "advance", "hold", "resume", "resolve", "close", "reopen", "cancel")
+DURATIONS = {
+    # metric: (population, value)
+    "first_response_s": (
+        "r.opened_at >= :since AND r.opened_at < :until AND r.first_response_at IS NOT NULL",
+        "r.first_response_at - r.opened_at",
+    ),
+    "resolution_s": (
+        "r.first_resolved_at >= :since AND r.first_resolved_at < :until",
+        "r.first_resolved_at - r.opened_at",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one report run covers."""
+
+    since: datetime
+    until: datetime
+    now: datetime
+    kinds: Sequence[str]
+    groups: Sequence[str]
+    open_stages: Sequence[str]  # stages (of the kinds covered) that count as open
+    sla: dict[str, tuple[int, int]]  # priority -> (response, resolution) seconds
+    dimensions: Sequence[str]
+
+    def params(self) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "since": int(self.since.timestamp()),
+            "until": int(self.until.timestamp()),
+            "now": int(self.now.timestamp()),
+            "kinds": list(self.kinds),
+            "open_stages": list(self.open_stages),
+            "stage_actions": list(STAGE_ACTIONS),
+            "dimensions": list(self.dimensions) or [""],
+        }
+        for priority, (response, resolution) in self.sla.items():
+            values[f"resp_{priority}"] = response
+            values[f"res_{priority}"] = resolution
+        return values
+
+
+def _group_sql(scope: Scope) -> tuple[str, str, list[str]]:
+    """(select list prefix, GROUP BY clause, column labels) for the scope's groups."""
+    labels = [f"g_{name}" for name in scope.groups]
+    if not labels:
+        return "", "", []
+    select = "".join(f"{GROUP_COLUMNS[n]} AS g_{n}, " for n in scope.groups)
+    return select, "GROUP BY " + ", ".join(GROUP_COLUMNS[n] for n in scope.groups), labels
+
+
+def _target(scope: Scope, which: str) -> str:
+    """CASE over the record's priority giving its SLA target in seconds."""
+    whens = " ".join(f"WHEN '{p}' THEN :{which}_{p}" for p in sorted(scope.sla))
+    return f"(CASE r.priority {whens} ELSE NULL END)"
+
+
+def _statement(sql: str) -> Any:
+    return text(sql).bindparams(
+        bindparam("kinds", expanding=True),
+        bindparam("open_stages", expanding=True),
+        bindparam("stage_actions", expanding=True),
+        bindparam("dimensions", expanding=True),
+    )
+
+
+def _rows(session: Session, sql: str, scope: Scope) -> list[dict[str, Any]]:
+    result = session.connection().execute(_statement(sql), scope.params())
+    return [dict(row._mapping) for row in result]
+
+
+RESOLVED_IN = "r.first_resolved_at >= :since AND r.first_resolved_at < :until"
+
+
+def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
+    """Counts and sums over records: opened, resolved, backlog, FCR, reopens, SLA, due dates."""
+    group_select, group_by, _labels = _group_sql(scope)
+    resp_due = f"(r.opened_at + {_target(scope, 'resp')})"
+    resp_met = f"(r.first_response_at IS NOT NULL AND r.first_response_at <= {resp_due})"
+    resp_decided = f"(CASE WHEN {resp_met} THEN r.first_response_at ELSE {resp_due} END)"
+    ongoing_hold = (
+        "(CASE WHEN r.held_since IS NOT NULL AND r.first_resolved_at IS NULL "
+        "THEN :now - r.held_since ELSE 0 END)"
+    )
+    res_target = _target(scope, "res")
+    res_due = f"(r.opened_at + {res_target} + r.paused_s + {ongoing_hold})"
+    res_met = (
+        "(r.first_resolved_at IS NOT NULL AND "
+        f"r.first_resolved_at - r.opened_at - r.paused_s <= {res_target})"
+    )
+    res_decided = f"(CASE WHEN {res_met} THEN r.first_resolved_at ELSE {res_due} END)"
+    # cancelled (final without a resolution) before the deadline: the SLA never applied
+    res_void = (
+        f"(r.first_resolved_at IS NULL AND r.closed_at IS NOT NULL AND r.closed_at < {res_due})"
+    )
+    stage_at_until = (
+        "(SELECT e.to_value FROM event e WHERE e.record_id = r.id "
+        "AND e.action IN :stage_actions AND e.at < :until ORDER BY e.at DESC, e.id DESC LIMIT 1)"
+    )
+    open_at_until = (
+        "(r.opened_at < :until AND ("
+        "(r.reopen_count = 0 AND (r.first_resolved_at IS NULL OR r.first_resolved_at >= :until) "
+        "AND (r.closed_at IS NULL OR r.closed_at >= :until))"
+        f" OR (r.reopen_count > 0 AND {stage_at_until} IN :open_stages)))"
+    )
+    sql = f"""
+SELECT {group_select}
+  SUM(CASE WHEN r.opened_at >= :since AND r.opened_at < :until THEN 1 ELSE 0 END) AS opened,
+  SUM(CASE WHEN {RESOLVED_IN} THEN 1 ELSE 0 END) AS resolved,
+  SUM(CASE WHEN {RESOLVED_IN} AND r.reopen_count > 0 THEN 1 ELSE 0 END) AS reopened,
+  SUM(CASE WHEN {RESOLVED_IN} AND fb.record_id IS NOT NULL THEN 1 ELSE 0 END) AS with_feedback,
+  SUM(CASE WHEN {RESOLVED_IN} AND ic.inbound >= 1 THEN 1 ELSE 0 END) AS fcr_population,
+  SUM(CASE WHEN {RESOLVED_IN} AND ic.inbound = 1 AND r.reopen_count = 0 THEN 1 ELSE 0 END)
+    AS fcr_met,
+  SUM(CASE WHEN {open_at_until} THEN 1 ELSE 0 END) AS backlog,
+  SUM(CASE WHEN {resp_decided} >= :since AND {resp_decided} < :until
+      AND {resp_decided} <= :now THEN 1 ELSE 0 END) AS sla_response_population,
+  SUM(CASE WHEN {resp_decided} >= :since AND {resp_decided} < :until
+      AND {resp_decided} <= :now AND {resp_met} THEN 1 ELSE 0 END) AS sla_response_met,
+  SUM(CASE WHEN NOT {res_void} AND {res_decided} >= :since AND {res_decided} < :until
+      AND {res_decided} <= :now THEN 1 ELSE 0 END) AS sla_resolution_population,
+  SUM(CASE WHEN NOT {res_void} AND {res_decided} >= :since AND {res_decided} < :until
+      AND {res_decided} <= :now AND {res_met} THEN 1 ELSE 0 END) AS sla_resolution_met,
+  SUM(CASE WHEN {RESOLVED_IN} AND r.kind = 'request' AND r.due_at IS NOT NULL
+      THEN 1 ELSE 0 END) AS due_population,
+  SUM(CASE WHEN {RESOLVED_IN} AND r.kind = 'request' AND r.due_at IS NOT NULL
+      AND r.first_resolved_at <= r.due_at THEN 1 ELSE 0 END) AS due_met
+FROM record r
+LEFT JOIN customer cu ON cu.id = r.customer_id
+LEFT JOIN (
+  SELECT c.record_id, COUNT(*) AS inbound FROM contact c JOIN record r2 ON r2.id = c.record_id
+  WHERE r2.first_resolved_at >= :since AND r2.first_resolved_at < :until
+    AND c.direction = 'inbound' AND c.channel <> 'monitoring' AND c.at <= r2.first_resolved_at
+  GROUP BY c.record_id
+) ic ON ic.record_id = r.id
+LEFT JOIN (
+  SELECT DISTINCT f.record_id FROM feedback f JOIN record r3 ON r3.id = f.record_id
+  WHERE r3.first_resolved_at >= :since AND r3.first_resolved_at < :until
+) fb ON fb.record_id = r.id
+WHERE r.kind IN :kinds AND r.opened_at < :until
+  AND (r.closed_at IS NULL OR r.closed_at >= :since OR r.first_resolved_at >= :since)
+{group_by}
+"""
+    return _rows(session, sql, scope)
+
+
+def duration_stats(session: Session, scope: Scope, metric: str) -> list[dict[str, Any]]:
+    """Count, mean, and the median and 90th percentile (linear interpolation between closest
+    ranks) of a duration metric, per group, from window functions."""
+    population, value = DURATIONS[metric]
+    group_select, _group_by, labels = _group_sql(scope)
+    partition = ("PARTITION BY " + ", ".join(labels)) if labels else ""
+    outer_group = ("GROUP BY " + ", ".join(labels)) if labels else ""
+    label_list = "".join(f"{label}, " for label in labels)
+    sql = f"""
+WITH v AS (
+  SELECT {group_select} {value} AS val
+  FROM record r LEFT JOIN customer cu ON cu.id = r.customer_id
+  WHERE r.kind IN :kinds AND {population}
+), ranked AS (
+  SELECT {label_list} val,
+    ROW_NUMBER() OVER ({partition} ORDER BY val) - 1 AS rn,
+    COUNT(*) OVER ({partition}) AS n
+  FROM v
+)
+SELECT {label_list}
+  COUNT(*) AS n, AVG(val * 1.0) AS mean,
+  MAX(CASE WHEN rn = (n - 1) / 2 THEN val END) AS median_lo,
+  MAX(CASE WHEN rn = (n - 1) / 2 + 1 THEN val END) AS median_hi,
+  MAX((n - 1) % 2) AS median_frac2,
+  MAX(CASE WHEN rn = ((n - 1) * 9) / 10 THEN val END) AS p90_lo,
+  MAX(CASE WHEN rn = ((n - 1) * 9) / 10 + 1 THEN val END) AS p90_hi,
+  MAX(((n - 1) * 9) % 10) AS p90_frac10
+FROM ranked
+{outer_group}
+"""
+    return _rows(session, sql, scope)
+
+
+def feedback_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
+    """Counts and sums over the responses received in the period."""
+    group_select, group_by, _labels = _group_sql(scope)
+    sql = f"""
+SELECT {group_select}
+  COUNT(*) AS responses,
+  SUM(CASE WHEN f.csat IS NOT NULL THEN 1 ELSE 0 END) AS csat_n,
+  SUM(CASE WHEN f.csat >= 4 THEN 1 ELSE 0 END) AS csat_top,
+  SUM(f.csat) AS csat_sum,
+  SUM(CASE WHEN f.ces IS NOT NULL THEN 1 ELSE 0 END) AS ces_n,
+  SUM(CASE WHEN f.ces <= 3 THEN 1 ELSE 0 END) AS ces_low,
+  SUM(f.ces) AS ces_sum,
+  SUM(CASE WHEN q.score IS NOT NULL THEN 1 ELSE 0 END) AS sqs_n,
+  SUM(q.score) AS sqs_sum
+FROM feedback f
+JOIN record r ON r.id = f.record_id
+LEFT JOIN customer cu ON cu.id = r.customer_id
+LEFT JOIN (
+  SELECT s.feedback_id, AVG((s.score - 1) * 25.0) AS score
+  FROM feedback_score s JOIN feedback f2 ON f2.id = s.feedback_id
+  WHERE f2.received_at >= :since AND f2.received_at < :until AND s.dimension IN :dimensions
+  GROUP BY s.feedback_id
+) q ON q.feedback_id = f.id
+WHERE f.received_at >= :since AND f.received_at < :until AND r.kind IN :kinds
+{group_by}
+"""
+    return _rows(session, sql, scope)
