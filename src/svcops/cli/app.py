@@ -25,6 +25,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "feedback": ("Customer feedback: CSAT, effort (CES) and service-quality scores.", "feedback"),
     "contact": ("Contacts with customers on a record: calls, emails, chats.", "contact"),
     "customer": ("Customers: who the records are for.", "customer"),
+    "report": ("Reports: the metrics of service delivery for a period.", "report"),
     "db": ("The database: where it is, create it, upgrade it, check it, back it up.", "db"),
 }
 

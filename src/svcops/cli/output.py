@@ -67,7 +67,27 @@ class Item:
     sections: list[Rows] = field(default_factory=list)  # shown only in table format
 
 
-Shape = Rows | Item
+@dataclass
+class Document:
+    """A nested result (a report): `data` for json, `flat` rows for ndjson/csv/tsv, and
+    `sections` of rows for people (table, md)."""
+
+    data: dict[str, Any]
+    flat: Rows
+    sections: list[Rows]
+    key: str = "key"
+
+
+Shape = Rows | Item | Document
+
+
+def _flat(shape: Shape) -> tuple[list[str], Sequence[dict[str, Any]]]:
+    """The columns and rows of a shape for the one-row-per-object formats."""
+    if isinstance(shape, Rows):
+        return list(shape.columns), shape.rows
+    if isinstance(shape, Document):
+        return list(shape.flat.columns), shape.flat.rows
+    return list(shape.fields), [shape.fields]
 
 
 def choose_format(requested: str | None, configured: str | None) -> str:
@@ -84,7 +104,7 @@ def emit(shape: Shape, fmt: str, *, quiet: bool = False, zone: tzinfo | None = N
     """Print `shape` to stdout in `fmt` (or only its keys when `quiet`)."""
     out = stdout()
     if quiet:
-        rows = shape.rows if isinstance(shape, Rows) else [shape.fields]
+        _columns, rows = _flat(shape)
         for row in rows:
             value = row.get(shape.key)
             if value is not None:
@@ -114,6 +134,8 @@ def _json(shape: Shape, out: TextIO, _zone: tzinfo | None) -> None:
     data: Any
     if isinstance(shape, Rows):
         data = [machine_value({c: r.get(c) for c in shape.columns}) for r in shape.rows]
+    elif isinstance(shape, Document):
+        data = machine_value(shape.data)
     else:
         data = machine_value(shape.fields)
     json.dump(data, out, ensure_ascii=False, indent=2)
@@ -121,8 +143,7 @@ def _json(shape: Shape, out: TextIO, _zone: tzinfo | None) -> None:
 
 
 def _ndjson(shape: Shape, out: TextIO, _zone: tzinfo | None) -> None:
-    rows = shape.rows if isinstance(shape, Rows) else [shape.fields]
-    columns = shape.columns if isinstance(shape, Rows) else list(shape.fields)
+    columns, rows = _flat(shape)
     for row in rows:
         out.write(json.dumps(machine_value({c: row.get(c) for c in columns}), ensure_ascii=False))
         out.write("\n")
@@ -146,8 +167,7 @@ def _delimited(delimiter: str) -> Callable[[Shape, TextIO, tzinfo | None], None]
         import csv
         import io
 
-        rows = shape.rows if isinstance(shape, Rows) else [shape.fields]
-        columns = list(shape.columns) if isinstance(shape, Rows) else list(shape.fields)
+        columns, rows = _flat(shape)
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
         writer.writerow(columns)
@@ -178,6 +198,8 @@ def _table_parts(shape: Shape) -> list[tuple[str | None, list[str], list[dict[st
     """(title, columns, rows) blocks: an Item becomes a field/value block plus its sections."""
     if isinstance(shape, Rows):
         return [(shape.title, list(shape.table_columns or shape.columns), list(shape.rows))]
+    if isinstance(shape, Document):
+        return [part for section in shape.sections for part in _table_parts(section)]
     pairs = [{"field": k, "value": v} for k, v in shape.fields.items()]
     blocks: list[tuple[str | None, list[str], list[dict[str, Any]]]] = [
         (shape.title, ["field", "value"], pairs)

@@ -85,17 +85,14 @@ def _target(scope: Scope, which: str) -> str:
     return f"(CASE r.priority {whens} ELSE NULL END)"
 
 
-def _statement(sql: str) -> Any:
-    return text(sql).bindparams(
-        bindparam("kinds", expanding=True),
-        bindparam("open_stages", expanding=True),
-        bindparam("stage_actions", expanding=True),
-        bindparam("dimensions", expanding=True),
-    )
+LISTS = ("kinds", "open_stages", "stage_actions", "dimensions")
 
 
 def _rows(session: Session, sql: str, scope: Scope) -> list[dict[str, Any]]:
-    result = session.connection().execute(_statement(sql), scope.params())
+    used = [name for name in LISTS if f":{name}" in sql]
+    statement = text(sql).bindparams(*(bindparam(name, expanding=True) for name in used))
+    params = {k: v for k, v in scope.params().items() if f":{k}" in sql}
+    result = session.connection().execute(statement, params)
     return [dict(row._mapping) for row in result]
 
 
