@@ -174,8 +174,11 @@ def test_empty_period_gives_nulls_not_zeros(cli, scenario):
                "-f", "json").json()  # fmt: skip
     metrics = data["groups"][0]["metrics"]
     assert (metrics["opened"], metrics["resolved"], metrics["responses"]) == (0, 0, 0)
-    for key in ("fcr_pct", "reopen_pct", "csat_pct", "csat_mean", "ces_mean", "sqs",
-                "response_rate_pct", "sla_response_pct", "sla_resolution_pct", "on_time_pct"):  # fmt: skip
+    ratios = (
+        "fcr_pct", "reopen_pct", "csat_pct", "csat_mean", "ces_mean", "sqs",
+        "response_rate_pct", "sla_response_pct", "sla_resolution_pct", "on_time_pct",
+    )  # fmt: skip
+    for key in ratios:
         assert metrics[key] is None, key
     assert metrics["first_response_s"] == {"median": None, "mean": None, "p90": None}
 
