@@ -19,6 +19,8 @@ HELP = (
 )
 ROOT_OPTIONS_WITH_VALUES = {"--db"}
 
+# Commands that stand alone (svcops demo): name -> module whose `command` function it is.
+COMMANDS: dict[str, str] = {"demo": "demo"}
 # Command groups beyond the record kinds: name -> (help line, module holding its Typer `app`).
 # Modules are imported only when their group is used, so start-up stays light.
 GROUPS: dict[str, tuple[str, str]] = {
@@ -75,6 +77,10 @@ def build_app(noun: str | None = None, verb: str | None = None) -> typer.Typer:
     for name, help_text in helps.items():
         group = _load_group(name, verb) if noun == name else typer.Typer()
         app.add_typer(group, name=name, help=help_text)
+    from importlib import import_module
+
+    for name, module in COMMANDS.items():
+        app.command(name)(import_module(f"svcops.cli.{module}").command)
     return app
 
 

@@ -1,0 +1,82 @@
+"""`svcops demo`: build a realistic sample database and print its metrics report."""
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from svcops.cli import output, render
+from svcops.cli.options import Format
+
+
+def command(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Where to build it (default: svcops-demo.db in the user data "
+            "directory, rebuilt each time; never your real database).",
+            metavar="PATH",
+        ),
+    ] = None,
+    days: Annotated[int, typer.Option(help="How many days of history.")] = 30,
+    seed: Annotated[
+        int, typer.Option(help="The random seed (same seed, same day: same data).")
+    ] = 7,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Delete the --db file first if it exists.")
+    ] = False,
+    fmt: Format = None,
+) -> None:
+    """Build a sample service desk (teams, incidents, problems, requests, feedback) and
+    print its metrics report for the last 7 days."""
+    from svcops.config import default_db_path, set_overrides
+    from svcops.services.demo import build_demo
+    from svcops.services.reports import metrics_report
+
+    target = Path(db).expanduser() if db else default_db_path().with_name("svcops-demo.db")
+    if target.exists() and (replace or db is None):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+    set_overrides(db=str(target))
+    with _progress() as advance:
+        summary = build_demo(days=days, seed=seed, progress=advance)
+    output.message(
+        f"svcops: demo database {target}: {summary.incidents} incidents, {summary.requests} "
+        f"requests, {summary.problems} problems, {summary.feedback} survey responses over "
+        f"{summary.days} days (seed {summary.seed})"
+    )
+    from svcops.cli.report import document
+
+    render.show(document(metrics_report()), fmt, False)
+    output.message(f"svcops: explore it: SVCOPS_DB={target} svcops incident list --open")
+
+
+class _progress:
+    """A progress bar on stderr when a person is watching; nothing otherwise."""
+
+    def __enter__(self) -> Any:
+        self.bar: Any = None
+        if output.is_terminal(sys.stderr):
+            from rich.progress import Progress
+
+            self.bar = Progress(console=_stderr_console(), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("building the demo desk", total=None)
+
+        def advance(done: int, total: int) -> None:
+            if self.bar is not None:
+                self.bar.update(self.task, completed=done, total=total)
+
+        return advance
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
