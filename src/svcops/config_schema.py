@@ -95,6 +95,18 @@ class FileConfig(_Section):
     targets: dict[str, str] = {}
     feedback: FeedbackSection = FeedbackSection()
 
+    @field_validator("targets")
+    @classmethod
+    def _valid_targets(cls, value: dict[str, str]) -> dict[str, str]:
+        from svcops.domain.metrics import parse_target
+
+        for metric, text in value.items():
+            try:
+                parse_target(metric, text)
+            except InvalidInput as exc:
+                raise ValueError(exc.message) from None
+        return value
+
     @field_validator("sla")
     @classmethod
     def _known_priorities(cls, value: dict[str, SlaTarget]) -> dict[str, SlaTarget]:

@@ -133,6 +133,14 @@ def test_every_metric_matches_the_hand_worked_week(cli, scenario):
     assert previous["resolution_s"] == {"median": None, "mean": None, "p90": None}
 
 
+def test_open_records_that_breached(cli, scenario):
+    # INC-4 (P3) was never answered: its 4 h response SLA breached on the 21st at 13:00;
+    # INC-5 (P4) is unresolved 11 days after opening: its 5 d resolution SLA breached
+    assert run(cli, "incident", "list", "--breached").split() == ["INC-4", "INC-5"]
+    assert run(cli, "request", "list", "--breached") == ""
+    assert cli("problem", "list", "--breached").code == 2
+
+
 def test_grouped_by_team(cli, scenario):
     groups = {g["group"]["team"]: g["metrics"] for g in report(cli, "--by", "team")["groups"]}
     assert list(groups) == ["desk", "network", None]

@@ -59,7 +59,7 @@ def test_kinds_and_prefixes() -> None:
 
 def test_feedback_is_about_incidents_and_requests() -> None:
     # PRODUCT.md 2.4: one survey response about one incident or request
-    assert (INCIDENT.takes_feedback, PROBLEM.takes_feedback, REQUEST.takes_feedback) == (
+    assert (INCIDENT.customer_facing, PROBLEM.customer_facing, REQUEST.customer_facing) == (
         True,
         False,
         True,

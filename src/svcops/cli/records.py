@@ -110,6 +110,12 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
                 "--known-errors", help="The known-error register: root causes and workarounds."
             ),
         ] = False,
+        breached: Annotated[
+            bool,
+            typer.Option(
+                "--breached", help="Only open ones whose response or resolution SLA has breached."
+            ),
+        ] = False,
         since: Since = None,
         until: Until = None,
         limit: Annotated[str, typer.Option(help="At most this many; 0 for all.")] = "50",
@@ -121,7 +127,8 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
 
         page = list_records(
             life.kind, stages=stage, priorities=priority, assignee=assignee, team=team,
-            open_only=open_only, known_errors=known_errors, since=since, until=until, limit=limit,
+            open_only=open_only, known_errors=known_errors, breached=breached, since=since,
+            until=until, limit=limit,
         )  # fmt: skip
         columns = render.KNOWN_ERROR_COLUMNS if known_errors else render.LIST_COLUMNS
         render.show(render.records(page.records, columns), fmt, quiet)
@@ -131,6 +138,8 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
     list_names = set(inspect.signature(list_).parameters)
     if "known_error" not in [stage.name for stage in life.stages]:
         list_names.discard("known_errors")
+    if not life.customer_facing:  # SLAs are promises to customers
+        list_names.discard("breached")
     app.command("list", help=f"List {life.plural}, newest first.")(_keep(list_, list_names))
 
     def show_(key: Key, fmt: Format = None, quiet: Quiet = False) -> None:

@@ -41,7 +41,7 @@ INCIDENT = Lifecycle(
     ),
     hold_reasons=("awaiting_customer", "awaiting_vendor", "awaiting_change", "awaiting_problem"),
     fields=("hold_reason", "problem"),
-    takes_feedback=True,
+    customer_facing=True,
 )
 
 PROBLEM = Lifecycle(
@@ -110,7 +110,7 @@ REQUEST = Lifecycle(
     ),
     hold_reasons=("awaiting_customer", "awaiting_vendor", "awaiting_change"),
     fields=("hold_reason", "model", "due_at"),
-    takes_feedback=True,
+    customer_facing=True,
 )
 
 LIFECYCLES: dict[str, Lifecycle] = {lc.kind: lc for lc in (INCIDENT, PROBLEM, REQUEST)}

@@ -59,7 +59,7 @@ class Lifecycle:
     transitions: tuple[Transition, ...]
     hold_reasons: tuple[str, ...] = ()
     fields: tuple[str, ...] = ()  # kind-specific record fields, in output order
-    takes_feedback: bool = False  # customers answer surveys about this kind
+    customer_facing: bool = False  # served to customers: surveys and SLAs apply
 
     def __post_init__(self) -> None:
         names = [s.name for s in self.stages]

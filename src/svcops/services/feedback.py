@@ -78,8 +78,8 @@ def add_feedback(
         moment = call.when(at)
         record = repo.get_any_record(session, for_key, lock=True)
         life = LIFECYCLES[record.kind]
-        if not life.takes_feedback:
-            kinds = " and ".join(lc.plural for lc in LIFECYCLES.values() if lc.takes_feedback)
+        if not life.customer_facing:
+            kinds = " and ".join(lc.plural for lc in LIFECYCLES.values() if lc.customer_facing)
             raise InvalidInput(f"feedback is about {kinds}; {record.key} is {life.a_noun}")
         if moment < record.opened_at:
             raise InvalidInput(f"--at {format_instant(moment)} is before {record.key} was opened")

@@ -321,6 +321,7 @@ def list_records(
     team: str | None = None,
     open_only: bool = False,
     known_errors: bool = False,
+    breached: bool = False,
     since: str | None = None,
     until: str | None = None,
     limit: int | str | None = DEFAULT_LIMIT,
@@ -341,10 +342,12 @@ def list_records(
             priorities=wanted_priorities,
             assignee=assignee,
             team=team,
-            open_stages=life.stages_in(State.OPEN, State.PAUSED) if open_only else None,
+            open_stages=life.stages_in(State.OPEN, State.PAUSED) if open_only or breached else None,
             since=start,
             until=end,
             limit=limit or None,
+            breached_by=call.now if breached else None,
+            sla=call.settings.sla,
         )
         rows, total = repo.list_records(session, life.kind, flt)
         incidents: dict[int, list[str]] = {}

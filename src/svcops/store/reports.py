@@ -64,9 +64,7 @@ class Scope:
             "stage_actions": list(STAGE_ACTIONS),
             "dimensions": list(self.dimensions) or [""],
         }
-        for priority, (response, resolution) in self.sla.items():
-            values[f"resp_{priority}"] = response
-            values[f"res_{priority}"] = resolution
+        values.update(SlaSql.params(self.sla, self.now))
         return values
 
 
@@ -79,10 +77,69 @@ def _group_sql(scope: Scope) -> tuple[str, str, list[str]]:
     return select, "GROUP BY " + ", ".join(GROUP_COLUMNS[n] for n in scope.groups), labels
 
 
-def _target(scope: Scope, which: str) -> str:
-    """CASE over the record's priority giving its SLA target in seconds."""
-    whens = " ".join(f"WHEN '{p}' THEN :{which}_{p}" for p in sorted(scope.sla))
-    return f"(CASE r.priority {whens} ELSE NULL END)"
+class SlaSql:
+    """The SLA clocks as SQL over a record table alias, for reports and `list --breached`.
+
+    Response: from opened_at to the first response. Resolution: from opened_at to the first
+    resolution, minus the time on hold before it (`paused_s`, plus a hold still running).
+    """
+
+    def __init__(self, priorities: Sequence[str], alias: str = "r") -> None:
+        self.priorities = sorted(priorities)
+        self.r = alias
+
+    def target(self, which: str) -> str:
+        """CASE over the record's priority giving its `resp` or `res` target in seconds."""
+        whens = " ".join(f"WHEN '{p}' THEN :{which}_{p}" for p in self.priorities)
+        return f"(CASE {self.r}.priority {whens} ELSE NULL END)"
+
+    @property
+    def response_due(self) -> str:
+        return f"({self.r}.opened_at + {self.target('resp')})"
+
+    @property
+    def response_met(self) -> str:
+        r = self.r
+        return (
+            f"({r}.first_response_at IS NOT NULL AND {r}.first_response_at <= {self.response_due})"
+        )
+
+    @property
+    def resolution_due(self) -> str:
+        r = self.r
+        ongoing_hold = (
+            f"(CASE WHEN {r}.held_since IS NOT NULL AND {r}.first_resolved_at IS NULL "
+            f"THEN :now - {r}.held_since ELSE 0 END)"
+        )
+        return f"({r}.opened_at + {self.target('res')} + {r}.paused_s + {ongoing_hold})"
+
+    @property
+    def resolution_met(self) -> str:
+        r = self.r
+        return (
+            f"({r}.first_resolved_at IS NOT NULL AND "
+            f"{r}.first_resolved_at - {r}.opened_at - {r}.paused_s <= {self.target('res')})"
+        )
+
+    @property
+    def breached(self) -> str:
+        """Breached by :now: a response later than due (or none yet and the due time passed),
+        or no resolution yet and the resolution due time passed."""
+        r = self.r
+        return (
+            f"(({r}.first_response_at IS NULL AND {self.response_due} < :now) "
+            f"OR {r}.first_response_at > {self.response_due} "
+            f"OR ({r}.first_resolved_at IS NULL AND {self.resolution_due} < :now) "
+            f"OR ({r}.first_resolved_at IS NOT NULL AND NOT {self.resolution_met}))"
+        )
+
+    @staticmethod
+    def params(sla: dict[str, tuple[int, int]], now: datetime) -> dict[str, int]:
+        values = {"now": int(now.timestamp())}
+        for priority, (response, resolution) in sla.items():
+            values[f"resp_{priority}"] = response
+            values[f"res_{priority}"] = resolution
+        return values
 
 
 LISTS = ("kinds", "open_stages", "stage_actions", "dimensions")
@@ -102,19 +159,10 @@ RESOLVED_IN = "r.first_resolved_at >= :since AND r.first_resolved_at < :until"
 def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
     """Counts and sums over records: opened, resolved, backlog, FCR, reopens, SLA, due dates."""
     group_select, group_by, _labels = _group_sql(scope)
-    resp_due = f"(r.opened_at + {_target(scope, 'resp')})"
-    resp_met = f"(r.first_response_at IS NOT NULL AND r.first_response_at <= {resp_due})"
+    sla = SlaSql(list(scope.sla))
+    resp_due, resp_met = sla.response_due, sla.response_met
     resp_decided = f"(CASE WHEN {resp_met} THEN r.first_response_at ELSE {resp_due} END)"
-    ongoing_hold = (
-        "(CASE WHEN r.held_since IS NOT NULL AND r.first_resolved_at IS NULL "
-        "THEN :now - r.held_since ELSE 0 END)"
-    )
-    res_target = _target(scope, "res")
-    res_due = f"(r.opened_at + {res_target} + r.paused_s + {ongoing_hold})"
-    res_met = (
-        "(r.first_resolved_at IS NOT NULL AND "
-        f"r.first_resolved_at - r.opened_at - r.paused_s <= {res_target})"
-    )
+    res_due, res_met = sla.resolution_due, sla.resolution_met
     res_decided = f"(CASE WHEN {res_met} THEN r.first_resolved_at ELSE {res_due} END)"
     # cancelled (final without a resolution) before the deadline: the SLA never applied
     res_void = (

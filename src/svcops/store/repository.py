@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import ColumnElement, func, or_, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -105,6 +105,8 @@ class RecordFilter:
     since: datetime | None = None
     until: datetime | None = None
     limit: int | None = 50
+    breached_by: datetime | None = None  # only records whose SLA had breached by this time
+    sla: dict[str, tuple[int, int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,12 @@ def list_records(session: Session, kind: str, flt: RecordFilter) -> tuple[list[R
         conditions.append(col(Record.opened_at) >= flt.since)
     if flt.until is not None:
         conditions.append(col(Record.opened_at) < flt.until)
+    if flt.breached_by is not None and flt.sla is not None:
+        from svcops.store.reports import SlaSql
+
+        clocks = SlaSql(list(flt.sla), alias="record")
+        breached = text(clocks.breached).bindparams(**SlaSql.params(flt.sla, flt.breached_by))
+        conditions.append(breached)  # type: ignore[arg-type]
     total = session.exec(select(func.count()).select_from(Record).where(*conditions)).one()
     problem = aliased(Record)
     statement = (
