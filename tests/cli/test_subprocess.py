@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from svcops.store import schema
 from tests.conftest import svcops_executable
 
 pytestmark = pytest.mark.subprocess
@@ -86,7 +87,7 @@ def test_db_commands(sh, sqlite_db):
     assert not sqlite_db.path.exists()
     init = sh("db", "init", "--format", "json")
     assert init.code == 0
-    assert json.loads(init.stdout)["schema"] == "0002_query_indexes"
+    assert json.loads(init.stdout)["schema"] == schema.HEAD
     again = sh("db", "migrate", "--format", "json")
     assert json.loads(again.stdout)["changed"] is False
     check = sh("db", "check", "--format", "json")

@@ -50,6 +50,8 @@ class Record(SQLModel, table=True):
         UniqueConstraint("kind", "number", name="uq_record_kind_number"),
         Index("ix_record_kind_opened", "kind", "opened_at"),
         Index("ix_record_kind_stage", "kind", "stage"),
+        Index("ix_record_first_resolved_at", "first_resolved_at"),
+        Index("ix_record_stage_entered_at", "stage_entered_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
