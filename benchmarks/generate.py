@@ -38,6 +38,11 @@ def table(model: type) -> object:
     return model.metadata.tables[model.__tablename__]  # type: ignore[attr-defined]
 
 
+def event(record_id: int, at: int, action: str, to: str) -> dict[str, object]:
+    return {"record_id": record_id, "at": at, "recorded_at": at, "actor": "generator",
+            "action": action, "to_value": to}  # fmt: skip
+
+
 def generate(url: str, records: int, feedback: int, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     engine = engine_for(normalise_url(url))
@@ -73,8 +78,9 @@ def generate(url: str, records: int, feedback: int, seed: int) -> dict[str, int]
                 stage = ("closed" if closed < now else "resolved") if done else "in_progress"
                 if kind == "request":
                     stage = {"resolved": "feedback", "in_progress": "execution"}.get(stage, stage)
+                prefix = "INC" if kind == "incident" else "REQ"
                 rows.append({
-                    "id": record_id, "key": f"{'INC' if kind == 'incident' else 'REQ'}-{number[kind]}",
+                    "id": record_id, "key": f"{prefix}-{number[kind]}",
                     "kind": kind, "number": number[kind], "title": f"generated case {record_id}",
                     "stage": stage, "priority": priority, "priority_overridden": False,
                     "impact": impact, "urgency": urgency, "service": rng.choice(SERVICES),
@@ -93,15 +99,13 @@ def generate(url: str, records: int, feedback: int, seed: int) -> dict[str, int]
                     "reopen_count": 1 if reopened and done else 0, "version": 1,
                 })  # fmt: skip
                 first_stage = "new" if kind == "incident" else "inquiry"
-                events.append({"record_id": record_id, "at": opened, "recorded_at": opened,
-                               "actor": "generator", "action": "open", "to_value": first_stage})  # fmt: skip
+                events.append(event(record_id, opened, "open", first_stage))
                 if reopened and done:
                     again = resolved + 3600
                     for action, at, to in (("resolve", resolved, "resolved"),
                                            ("reopen", resolved + 1800, "in_progress"),
                                            ("resolve", again, "resolved")):  # fmt: skip
-                        events.append({"record_id": record_id, "at": at, "recorded_at": at,
-                                       "actor": "generator", "action": action, "to_value": to})  # fmt: skip
+                        events.append(event(record_id, at, action, to))
                 if channel != "monitoring":
                     contacts.append({"record_id": record_id, "channel": channel,
                                      "direction": "inbound", "at": opened})  # fmt: skip
@@ -130,8 +134,8 @@ def generate(url: str, records: int, feedback: int, seed: int) -> dict[str, int]
                     "comment": None, "received_at": received,
                 })  # fmt: skip
                 for dimension in ("courtesy", "competence", "reliability"):
-                    scores.append({"feedback_id": offset, "dimension": dimension,
-                                   "score": max(1, min(5, round(rng.gauss(4 if good else 2.8, 0.9))))})  # fmt: skip
+                    score = max(1, min(5, round(rng.gauss(4 if good else 2.8, 0.9))))
+                    scores.append({"feedback_id": offset, "dimension": dimension, "score": score})
             connection.execute(insert(table(Feedback)), responses)
             connection.execute(insert(table(FeedbackScore)), scores)
             counts["feedback"] += len(responses)

@@ -175,8 +175,6 @@ def get_settings() -> Settings:
     url, source = _database(file)
     env = os.environ
     fmt = _overrides.get("format") or env.get("SVCOPS_FORMAT") or file.format
-    if fmt is not None and fmt not in FORMATS:
-        raise InvalidInput(f"unknown format {fmt!r}", hint="formats: " + ", ".join(FORMATS))
     return Settings(
         database_url=url,
         database_source=source,

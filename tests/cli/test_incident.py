@@ -353,3 +353,35 @@ def test_no_arguments_shows_help_and_unknown_command_is_a_usage_error(cli, db):
     result = cli("incident", "frobnicate")
     assert result.code == 2
     assert result.error_lines[0].startswith("svcops: error: No such command")
+
+
+def test_a_bad_format_or_zone_is_refused_before_anything_is_written(cli, db, monkeypatch):
+    result = cli("incident", "open", "x", "--format", "yaml")
+    assert result.code == 2
+    assert result.error_lines == ["svcops: error: unknown format 'yaml'"]
+    monkeypatch.setenv("SVCOPS_TZ", "Mars/Olympus")
+    assert cli("incident", "open", "y", "-q").code == 2
+    monkeypatch.setenv("SVCOPS_TZ", "UTC")
+    assert cli("incident", "list", "-f", "json").json() == []
+
+
+def test_environment_format_is_case_insensitive_and_the_flag_wins(cli, db, monkeypatch):
+    open_incident(cli)
+    monkeypatch.setenv("SVCOPS_FORMAT", "JSON")
+    assert cli("incident", "list").json()[0]["key"] == "INC-1"
+    monkeypatch.setenv("SVCOPS_FORMAT", "yaml")
+    assert cli("incident", "list", "-f", "csv").stdout.startswith("key,")
+    assert cli("incident", "list").code == 2
+
+
+def test_odd_inputs(cli, db):
+    assert cli("incident", "list", "--limit", "99999999999999999999").code == 2
+    year_first = cli("incident", "open", "x", "--at", "2026/11/02 10:00", "-f", "json")
+    assert year_first.json()["opened_at"] == "2026-11-02T10:00:00Z"
+    key = year_first.json()["key"]
+    cli("incident", "advance", key)
+    held = cli("incident", "hold", key, "--reason", "Awaiting_Vendor", "-f", "json")
+    assert held.json()["hold_reason"] == "awaiting_vendor"
+    problem = cli("problem", "open", "root cause hunt", "-q").stdout.strip()
+    history = cli("problem", "history", problem, "-f", "json").json()
+    assert [e["action"] for e in history] == ["open"]  # problems log no customer contact

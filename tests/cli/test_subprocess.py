@@ -114,3 +114,25 @@ def test_config_errors_are_one_line(sh, sqlite_db, tmp_path):
     result = sh("incident", "open", "x", env={"SVCOPS_CONFIG": str(broken)})
     assert result.code == 2
     assert result.stderr.startswith(f"svcops: error: config file {broken}: priority.matrix")
+
+
+def test_a_reader_that_goes_away_is_not_an_error(sh, sqlite_db):
+    for i in range(3):
+        assert sh("incident", "open", f"case {i}", "-q").code == 0
+    env = {**os.environ}
+    done = subprocess.run(
+        f"'{svcops_executable()}' incident list --limit 0 | head -c 1",
+        shell=True, capture_output=True, text=True, env=env, check=False,
+        executable="/bin/bash",
+    )  # fmt: skip
+    assert done.returncode == 0
+    assert done.stderr == ""
+    proc = subprocess.Popen(
+        [svcops_executable(), "incident", "list", "--limit", "0", "-f", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # nobody reads
+    with proc.stderr:
+        assert proc.wait(timeout=60) == 0
+        assert proc.stderr.read() == b""

@@ -151,11 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         output.error(_click_message(exc), _click_hint(exc))
         return int(ExitCode.USAGE)
     except (KeyboardInterrupt, typer.Abort):
-        output.error("interrupted")
+        output.error("interrupted; nothing of the interrupted change was kept")
         return int(ExitCode.INTERRUPTED)
-    except BrokenPipeError:
+    except (BrokenPipeError, output.ReaderGone):
         _silence_stdout()
         return int(ExitCode.OK)
+    except SystemExit as exc:  # raised inside Typer (e.g. its own broken-pipe handling)
+        return exc.code if isinstance(exc.code, int) else int(ExitCode.INTERNAL)
     except Exception as exc:  # the last line of defence: one line, unless debugging
         if _debug():
             import traceback

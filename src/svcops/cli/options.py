@@ -6,6 +6,15 @@ from typing import Annotated
 
 import typer
 
+
+def _check_output(value: str | None) -> str | None:
+    """Refuse a bad format or time zone while parsing, before any command changes anything."""
+    from svcops.cli.render import check_output
+
+    check_output(value)
+    return value
+
+
 Format = Annotated[
     str | None,
     typer.Option(
@@ -14,6 +23,7 @@ Format = Annotated[
         help="table, json, ndjson, csv, tsv or md (default: table; SVCOPS_FORMAT).",
         metavar="FORMAT",
         show_default=False,
+        callback=_check_output,
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only keys, one per line.")]

@@ -111,8 +111,15 @@ def emit(shape: Shape, fmt: str, *, quiet: bool = False, zone: tzinfo | None = N
                 out.write(f"{value}\n")
         return
     writer: Callable[[Shape, TextIO, tzinfo | None], None] = _WRITERS[fmt]
-    writer(shape, out, zone)
-    out.flush()
+    try:
+        writer(shape, out, zone)
+        out.flush()
+    except BrokenPipeError:
+        raise ReaderGone from None
+
+
+class ReaderGone(Exception):
+    """stdout's reader went away (`| head`): the command's work is done, stop quietly."""
 
 
 # ---- machine formats ------------------------------------------------------------------------

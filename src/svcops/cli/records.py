@@ -38,11 +38,15 @@ def _keep(func: Callable[..., Any], names: set[str]) -> Callable[..., Any]:
 def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
     """The `svcops <kind>` command group."""
     app = typer.Typer(help=help_text, no_args_is_help=True)
-    Key = Annotated[str, typer.Argument(help=f"The {life.noun}'s key, e.g. {life.prefix}-12.")]
+    Key = Annotated[
+        str, typer.Argument(help=f"The {life.noun}'s key, e.g. {life.prefix}-12.", metavar="KEY")
+    ]
     reasons = ", ".join(life.hold_reasons)
 
     def open_(
-        title: Annotated[str, typer.Argument(help=f"What the {life.noun} is about.")],
+        title: Annotated[
+            str, typer.Argument(help=f"What the {life.noun} is about.", metavar="TITLE")
+        ],
         impact: Annotated[
             str | None,
             typer.Option(
@@ -131,7 +135,7 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
             until=until, limit=limit,
         )  # fmt: skip
         columns = render.KNOWN_ERROR_COLUMNS if known_errors else render.LIST_COLUMNS
-        render.show(render.records(page.records, columns), fmt, quiet)
+        render.show(render.records(page.records, columns, life=life), fmt, quiet)
         if len(page.records) < page.total and is_terminal(stdout()):
             message(f"showing {len(page.records)} of {page.total}; --limit 0 shows all")
 
@@ -191,7 +195,12 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
 
 def _move_command(life: Lifecycle, verb: str, Key: Any, reasons: str) -> Callable[..., Any]:
     """One lifecycle verb as a command; its options are what its transitions require."""
-    reason_help = f"Why; for holds one of: {reasons}." if reasons else "Why."
+    holds = any(
+        t.target in life.stages_in(State.PAUSED) for t in life.transitions if t.verb == verb
+    )
+    reason_help = f"Why: one of {reasons}." if holds else "Why (free text)."
+    if verb == "advance" and reasons:
+        reason_help = f"Why, for moves that need one (holds: one of {reasons})."
 
     def move(
         key: Key,

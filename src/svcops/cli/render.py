@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from svcops.cli import output
@@ -18,15 +19,34 @@ CONTACT_FIELDS = ("record", "channel", "direction", "at", "agent", "note")
 CONTACT_COLUMNS = ("at", "channel", "direction", "agent", "note")
 
 
-def show(shape: output.Shape, fmt: str | None, quiet: bool) -> None:
-    """Print a shape in the chosen format, with times in the configured zone."""
+def output_settings(fmt: str | None) -> tuple[str, tzinfo | None]:
+    """The format to print in and the zone for times shown to people; raises on bad values."""
     from svcops.config import get_settings
     from svcops.domain.timeparse import load_zone
 
     settings = get_settings()
     chosen = output.choose_format(fmt, settings.format)
-    zone = load_zone(settings.time_zone) if chosen in ("table", "md") and not quiet else None
-    output.emit(shape, chosen, quiet=quiet, zone=zone)
+    named = load_zone(settings.time_zone) if settings.time_zone else None
+    if chosen in ("table", "md"):
+        return chosen, named or load_zone(None)
+    return chosen, None
+
+
+def check_output(fmt: str | None) -> None:
+    """Refuse a bad format or a bad named time zone (cheaply: no local-zone lookup)."""
+    from svcops.config import get_settings
+    from svcops.domain.timeparse import load_zone
+
+    settings = get_settings()
+    output.choose_format(fmt, settings.format)
+    if settings.time_zone:
+        load_zone(settings.time_zone)
+
+
+def show(shape: output.Shape, fmt: str | None, quiet: bool) -> None:
+    """Print a shape in the chosen format, with times in the configured zone."""
+    chosen, zone = output_settings(fmt)
+    output.emit(shape, chosen, quiet=quiet, zone=None if quiet else zone)
 
 
 def record(view: RecordView) -> output.Item:
@@ -61,8 +81,16 @@ def records(
     views: list[RecordView],
     table_columns: tuple[str, ...] = LIST_COLUMNS,
     title: str | None = None,
+    life: Lifecycle | None = None,
 ) -> output.Rows:
-    columns = list(views[0].fields) if views else ["key"]
+    from svcops.services.views import COMMON_FIELDS
+
+    if life is not None:
+        columns = [*COMMON_FIELDS, *life.fields]
+    else:  # records of several kinds: every field any of them has
+        columns = list(COMMON_FIELDS)
+        for view in views:
+            columns += [name for name in view.fields if name not in columns]
     return output.Rows(columns, [v.fields for v in views], table_columns=table_columns, title=title)
 
 

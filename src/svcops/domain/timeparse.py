@@ -136,12 +136,16 @@ def _parse_loose(text: str, default: datetime) -> datetime:
     """dateutil's reading of `text`, refused when day and month could be either way round."""
     from dateutil import parser as dateparser
 
+    # a leading four-digit year (2026/11/02) can only be year, month, day
+    year_first = re.match(r"^\s*\d{4}[-/.]", text) is not None
     try:
         with warnings.catch_warnings():
             # dateutil only warns about a zone name it does not know, then ignores it
             warnings.simplefilter("error", dateparser.UnknownTimezoneWarning)
-            moment = dateparser.parse(text, default=default, dayfirst=False)
-            swapped = dateparser.parse(text, default=default, dayfirst=True)
+            moment = dateparser.parse(text, default=default, dayfirst=False, yearfirst=year_first)
+            swapped = (
+                moment if year_first else dateparser.parse(text, default=default, dayfirst=True)
+            )
     except dateparser.UnknownTimezoneWarning:
         raise InvalidInput(
             f"unknown time zone in date {text!r}",

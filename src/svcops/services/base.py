@@ -100,4 +100,6 @@ def parse_count(value: int | str | None, option: str) -> int | None:
         raise InvalidInput(f"{option} must be a whole number (0 for all), not {value!r}")
     if number is not None and number < 0:
         raise InvalidInput(f"{option} must be 0 (all) or more")
+    if number is not None and number > 1_000_000_000:
+        raise InvalidInput(f"{option} must be at most 1000000000 (or 0 for all)")
     return number

@@ -51,10 +51,18 @@ def migrate() -> dict[str, Any]:
 def check() -> dict[str, Any]:
     """Reachable, schema current, and (SQLite) an integrity check that passes."""
     settings = get_settings()
-    engine = engine_for(settings.database_url)
     location, backend = _location(settings.database_url)
+    path = sqlite_path(normalise_url(settings.database_url))
+    if path is not None and not path.exists():
+        raise InvalidInput(f"no database at {path}", hint="svcops db init creates it")
+    engine = engine_for(settings.database_url)
     with translate_errors(), engine.connect() as connection:
         found = schema.revision(connection)
+        if found is not None and found not in schema.REVISIONS:
+            raise schema.SchemaTooNew(
+                f"the database has schema {found}, newer than this svcops knows ({schema.HEAD})",
+                hint="upgrade svcops (pip install -U svcops) before using this database",
+            )
         integrity = "not checked"
         if backend == "sqlite":
             integrity = str(connection.exec_driver_sql("PRAGMA integrity_check").scalar())
@@ -92,9 +100,7 @@ def backup(target: str) -> dict[str, Any]:
     settings = get_settings()
     source = sqlite_path(normalise_url(settings.database_url))
     if source is None:
-        raise InvalidInput(
-            "db backup copies SQLite files; for PostgreSQL use pg_dump or svcops export"
-        )
+        raise InvalidInput("db backup copies SQLite files; for PostgreSQL use pg_dump")
     if not source.exists():
         raise InvalidInput(f"no database at {source} to back up")
     destination = Path(target).expanduser()

@@ -60,6 +60,13 @@ def _known_errors(session: Session, record: Record) -> tuple[KnownErrorView, ...
     return tuple(found)
 
 
+def _reason(life: Lifecycle, reason: str | None) -> str | None:
+    """Hold reasons are names (awaiting_vendor): accept them in any case."""
+    if reason is not None and reason.lower() in life.hold_reasons:
+        return reason.lower()
+    return reason
+
+
 def _note(*parts: str | None) -> str | None:
     kept = [p for p in parts if p]
     return " — ".join(kept) if kept else None
@@ -140,7 +147,7 @@ def open_record(
                 from_value=matrix_priority, to_value=chosen,
                 note=f"matrix: impact {impact_level}, urgency {urgency_level} -> {matrix_priority}",
             )  # fmt: skip
-        if channel_name != "monitoring":
+        if channel_name != "monitoring" and life.customer_facing:
             session.add(
                 Contact(
                     record_id=record.id, channel=channel_name, direction="inbound", at=opened_at
@@ -176,7 +183,7 @@ def move_record(
     if resolve_incidents and "incidents" not in life.fields:
         raise InvalidInput(f"--resolve-incidents applies to problems, not {life.plural}")
     given = {
-        "reason": clean_text(reason, "--reason"),
+        "reason": _reason(life, clean_text(reason, "--reason")),
         "root_cause": clean_text(root_cause, "--root-cause"),
         "workaround": clean_text(workaround, "--workaround"),
     }
