@@ -188,50 +188,63 @@ def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
     # Every record a figure can depend on, gathered from index ranges so that a short period
     # over a large database reads only its own rows: opened in (or just before) the period,
     # first resolved in or after it, never resolved, changed after its end, or open now.
+    # Every record a figure can depend on, gathered from index ranges so that a short period
+    # over a large database reads only its own rows: opened in (or just before) the period,
+    # first resolved in or after it, never resolved, changed after its end, or open now.
     candidates = """
   SELECT id FROM record WHERE kind IN :kinds AND opened_at >= :opened_from AND opened_at < :until
   UNION SELECT id FROM record WHERE first_resolved_at >= :since
   UNION SELECT id FROM record WHERE first_resolved_at IS NULL
   UNION SELECT id FROM record WHERE stage_entered_at >= :until
   UNION SELECT id FROM record WHERE kind IN :kinds AND stage IN :open_stages"""
+    inbound = (
+        "(SELECT COUNT(*) FROM contact c WHERE c.record_id = r.id AND c.direction = 'inbound' "
+        "AND c.channel <> 'monitoring' AND c.at <= r.first_resolved_at)"
+    )
+    has_feedback = "EXISTS (SELECT 1 FROM feedback f WHERE f.record_id = r.id)"
+    labels = "".join(f"{label}, " for label in _group_sql(scope)[2])
+    outer_group = group_by and "GROUP BY " + ", ".join(_group_sql(scope)[2])
+    # each record's facts are worked out once (the SLA clocks are long expressions), then summed
     sql = f"""
 WITH candidate AS ({candidates}
+), fact AS MATERIALIZED (
+  SELECT {group_select}
+    CASE WHEN r.opened_at >= :since AND r.opened_at < :until THEN 1 ELSE 0 END AS opened,
+    CASE WHEN {RESOLVED_IN} THEN 1 ELSE 0 END AS resolved,
+    CASE WHEN r.reopen_count > 0 THEN 1 ELSE 0 END AS reopened,
+    CASE WHEN {RESOLVED_IN} AND {has_feedback} THEN 1 ELSE 0 END AS has_feedback,
+    CASE WHEN {RESOLVED_IN} THEN {inbound} ELSE 0 END AS inbound,
+    CASE WHEN {open_at_until} THEN 1 ELSE 0 END AS backlog,
+    {resp_decided} AS resp_decided,
+    CASE WHEN {resp_met} THEN 1 ELSE 0 END AS resp_met,
+    CASE WHEN {res_void} THEN NULL ELSE {res_decided} END AS res_decided,
+    CASE WHEN {res_met} THEN 1 ELSE 0 END AS res_met,
+    CASE WHEN r.kind = 'request' AND r.due_at IS NOT NULL THEN 1 ELSE 0 END AS has_due,
+    CASE WHEN r.first_resolved_at <= r.due_at THEN 1 ELSE 0 END AS on_time
+  FROM candidate JOIN record r ON r.id = candidate.id
+  LEFT JOIN customer cu ON cu.id = r.customer_id
+  WHERE {KIND_FILTER} AND r.opened_at < :until
 )
-SELECT {group_select}
-  SUM(CASE WHEN r.opened_at >= :since AND r.opened_at < :until THEN 1 ELSE 0 END) AS opened,
-  SUM(CASE WHEN {RESOLVED_IN} THEN 1 ELSE 0 END) AS resolved,
-  SUM(CASE WHEN {RESOLVED_IN} AND r.reopen_count > 0 THEN 1 ELSE 0 END) AS reopened,
-  SUM(CASE WHEN {RESOLVED_IN} AND fb.record_id IS NOT NULL THEN 1 ELSE 0 END) AS with_feedback,
-  SUM(CASE WHEN {RESOLVED_IN} AND ic.inbound >= 1 THEN 1 ELSE 0 END) AS fcr_population,
-  SUM(CASE WHEN {RESOLVED_IN} AND ic.inbound = 1 AND r.reopen_count = 0 THEN 1 ELSE 0 END)
-    AS fcr_met,
-  SUM(CASE WHEN {open_at_until} THEN 1 ELSE 0 END) AS backlog,
-  SUM(CASE WHEN {resp_decided} >= :since AND {resp_decided} < :until
-      AND {resp_decided} <= :now THEN 1 ELSE 0 END) AS sla_response_population,
-  SUM(CASE WHEN {resp_decided} >= :since AND {resp_decided} < :until
-      AND {resp_decided} <= :now AND {resp_met} THEN 1 ELSE 0 END) AS sla_response_met,
-  SUM(CASE WHEN NOT {res_void} AND {res_decided} >= :since AND {res_decided} < :until
-      AND {res_decided} <= :now THEN 1 ELSE 0 END) AS sla_resolution_population,
-  SUM(CASE WHEN NOT {res_void} AND {res_decided} >= :since AND {res_decided} < :until
-      AND {res_decided} <= :now AND {res_met} THEN 1 ELSE 0 END) AS sla_resolution_met,
-  SUM(CASE WHEN {RESOLVED_IN} AND r.kind = 'request' AND r.due_at IS NOT NULL
-      THEN 1 ELSE 0 END) AS due_population,
-  SUM(CASE WHEN {RESOLVED_IN} AND r.kind = 'request' AND r.due_at IS NOT NULL
-      AND r.first_resolved_at <= r.due_at THEN 1 ELSE 0 END) AS due_met
-FROM candidate JOIN record r ON r.id = candidate.id
-LEFT JOIN customer cu ON cu.id = r.customer_id
-LEFT JOIN (
-  SELECT c.record_id, COUNT(*) AS inbound FROM contact c JOIN record r2 ON r2.id = c.record_id
-  WHERE r2.first_resolved_at >= :since AND r2.first_resolved_at < :until
-    AND c.direction = 'inbound' AND c.channel <> 'monitoring' AND c.at <= r2.first_resolved_at
-  GROUP BY c.record_id
-) ic ON ic.record_id = r.id
-LEFT JOIN (
-  SELECT DISTINCT f.record_id FROM feedback f JOIN record r3 ON r3.id = f.record_id
-  WHERE r3.first_resolved_at >= :since AND r3.first_resolved_at < :until
-) fb ON fb.record_id = r.id
-WHERE {KIND_FILTER} AND r.opened_at < :until
-{group_by}
+SELECT {labels}
+  SUM(opened) AS opened,
+  SUM(resolved) AS resolved,
+  SUM(resolved * reopened) AS reopened,
+  SUM(resolved * has_feedback) AS with_feedback,
+  SUM(CASE WHEN resolved = 1 AND inbound >= 1 THEN 1 ELSE 0 END) AS fcr_population,
+  SUM(CASE WHEN resolved = 1 AND inbound = 1 AND reopened = 0 THEN 1 ELSE 0 END) AS fcr_met,
+  SUM(backlog) AS backlog,
+  SUM(CASE WHEN resp_decided >= :since AND resp_decided < :until AND resp_decided <= :now
+      THEN 1 ELSE 0 END) AS sla_response_population,
+  SUM(CASE WHEN resp_decided >= :since AND resp_decided < :until AND resp_decided <= :now
+      THEN resp_met ELSE 0 END) AS sla_response_met,
+  SUM(CASE WHEN res_decided >= :since AND res_decided < :until AND res_decided <= :now
+      THEN 1 ELSE 0 END) AS sla_resolution_population,
+  SUM(CASE WHEN res_decided >= :since AND res_decided < :until AND res_decided <= :now
+      THEN res_met ELSE 0 END) AS sla_resolution_met,
+  SUM(resolved * has_due) AS due_population,
+  SUM(resolved * has_due * on_time) AS due_met
+FROM fact
+{outer_group}
 """
     return _rows(session, sql, scope)
 
