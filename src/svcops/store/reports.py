@@ -197,6 +197,15 @@ def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
   UNION SELECT id FROM record WHERE first_resolved_at IS NULL
   UNION SELECT id FROM record WHERE stage_entered_at >= :until
   UNION SELECT id FROM record WHERE kind IN :kinds AND stage IN :open_stages"""
+    # PostgreSQL reads the same rows best as one bitmap scan over the OR of the ranges
+    candidate_or = """(
+    (r.opened_at >= :opened_from AND r.opened_at < :until) OR r.first_resolved_at >= :since
+    OR r.first_resolved_at IS NULL OR r.stage_entered_at >= :until OR r.stage IN :open_stages)"""
+    if session.connection().dialect.name == "postgresql":
+        prelude, source, narrowing = "", "record r", f"AND {candidate_or}"
+    else:
+        prelude = f"candidate AS ({candidates}\n), "
+        source, narrowing = "candidate JOIN record r ON r.id = candidate.id", ""
     inbound = (
         "(SELECT COUNT(*) FROM contact c WHERE c.record_id = r.id AND c.direction = 'inbound' "
         "AND c.channel <> 'monitoring' AND c.at <= r.first_resolved_at)"
@@ -206,8 +215,7 @@ def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
     outer_group = group_by and "GROUP BY " + ", ".join(_group_sql(scope)[2])
     # each record's facts are worked out once (the SLA clocks are long expressions), then summed
     sql = f"""
-WITH candidate AS ({candidates}
-), fact AS MATERIALIZED (
+WITH {prelude}fact AS MATERIALIZED (
   SELECT {group_select}
     CASE WHEN r.opened_at >= :since AND r.opened_at < :until THEN 1 ELSE 0 END AS opened,
     CASE WHEN {RESOLVED_IN} THEN 1 ELSE 0 END AS resolved,
@@ -221,9 +229,9 @@ WITH candidate AS ({candidates}
     CASE WHEN {res_met} THEN 1 ELSE 0 END AS res_met,
     CASE WHEN r.kind = 'request' AND r.due_at IS NOT NULL THEN 1 ELSE 0 END AS has_due,
     CASE WHEN r.first_resolved_at <= r.due_at THEN 1 ELSE 0 END AS on_time
-  FROM candidate JOIN record r ON r.id = candidate.id
+  FROM {source}
   LEFT JOIN customer cu ON cu.id = r.customer_id
-  WHERE {KIND_FILTER} AND r.opened_at < :until
+  WHERE {KIND_FILTER} AND r.opened_at < :until {narrowing}
 )
 SELECT {labels}
   SUM(opened) AS opened,
