@@ -1,7 +1,6 @@
 """`svcops demo`: build a realistic sample database and print its metrics report."""
 
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -31,17 +30,12 @@ def command(
 ) -> None:
     """Build a sample service desk (teams, incidents, problems, requests, feedback) and
     print its metrics report for the last 7 days."""
-    from svcops.config import default_db_path, set_overrides
     from svcops.services.demo import build_demo
     from svcops.services.reports import metrics_report
 
-    target = Path(db).expanduser() if db else default_db_path().with_name("svcops-demo.db")
-    if target.exists() and (replace or db is None):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
-    set_overrides(db=str(target))
     with _progress() as advance:
-        summary = build_demo(days=days, seed=seed, progress=advance)
+        summary = build_demo(db=db, replace=replace, days=days, seed=seed, progress=advance)
+    target = summary.location
     output.message(
         f"svcops: demo database {target}: {summary.incidents} incidents, {summary.requests} "
         f"requests, {summary.problems} problems, {summary.feedback} survey responses over "

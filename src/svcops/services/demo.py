@@ -15,8 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from pathlib import Path
 
+from svcops.config import sqlite_url
 from svcops.domain.clock import clock
+from svcops.domain.errors import InvalidInput
 from svcops.domain.timeparse import format_instant
 
 TEAMS = {
@@ -277,20 +280,26 @@ class _Builder:
             ("printing", "Tray 2 jams on the third floor printers", None, None, False),
         ]  # fmt: skip
         for service, title, cause, workaround, known in plan:
-            opened = self.start + timedelta(hours=self.rng.randrange(24, 72))
+            opened = self.start + timedelta(hours=self.rng.randrange(6, 30))
+            if opened >= self.now:
+                continue
             key = records.open_record(
                 "problem", title, service=service, category=SERVICES[service][1],
-                team=SERVICES[service][0], impact=2, urgency=2, channel="portal",
-                at=_when(opened),
+                team=SERVICES[service][0], impact=2, urgency=2, at=_when(opened),
             ).key  # fmt: skip
             self.counts["problems"] += 1
-            records.move_record("problem", key, "advance", at=_when(opened + timedelta(hours=2)))
-            if known:
-                records.move_record(
-                    "problem", key, "advance", root_cause=cause, workaround=workaround,
-                    at=_when(opened + timedelta(days=2)),
-                )  # fmt: skip
             found[service] = key
+            steps: list[Step] = [
+                (
+                    opened + timedelta(hours=2),
+                    partial(records.move_record, "problem", key, "advance"),
+                )
+            ]
+            if known:
+                steps.append((opened + timedelta(hours=20), partial(
+                    records.move_record, "problem", key, "advance", root_cause=cause,
+                    workaround=workaround)))  # fmt: skip
+            self.play(steps)
         return found
 
     def play(self, steps: list[Step]) -> None:
@@ -301,29 +310,42 @@ class _Builder:
             step(at=_when(moment))
 
 
+def demo_path(db: str | None, replace: bool) -> Path:
+    """Where the demo goes: `db`, or its own file beside the default database, which is
+    rebuilt each time (as is `db` with `replace`). Never the database in everyday use."""
+    from svcops.config import default_db_path, set_overrides
+    from svcops.store.engine import forget
+
+    target = Path(db).expanduser() if db else default_db_path().with_name("svcops-demo.db")
+    url = sqlite_url(target)
+    if target.exists() and (replace or db is None):
+        forget(url)  # this process may hold the old file open
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+    set_overrides(db=str(target))
+    return target
+
+
 def build_demo(
-    *, days: int = 30, seed: int = 7, per_day: int = 24,
-    progress: Callable[[int, int], None] | None = None,
+    *, db: str | None = None, replace: bool = False, days: int = 30, seed: int = 7,
+    per_day: int = 24, progress: Callable[[int, int], None] | None = None,
 ) -> DemoSummary:  # fmt: skip
-    """Fill the current (empty) database with `days` of a service desk's life."""
+    """Build `days` of a service desk's life into a new demo database."""
     from svcops.services import records
     from svcops.services.base import transaction
 
     if days < 1 or days > 3650:
-        from svcops.domain.errors import InvalidInput
-
         raise InvalidInput("--days must be between 1 and 3650")
+    target = demo_path(db, replace)
     rng = random.Random(seed)
     now = clock.now()
     builder = _Builder(rng, now, days)
-    with transaction(write=True) as (session, call):
+    with transaction(write=True) as (session, _call):
         from sqlmodel import select
 
         from svcops.store.tables import Record
 
         if session.exec(select(Record).limit(1)).first() is not None:
-            from svcops.domain.errors import InvalidInput
-
             raise InvalidInput(
                 "the demo database already holds records",
                 hint="svcops demo writes only to a new file (choose another --db)",
@@ -340,10 +362,9 @@ def build_demo(
             if progress is not None:
                 progress(day + 1, days + 1)
         fixed = problems.get("email")
-        if fixed is not None:
+        if fixed is not None and days >= 2:
             records.move_record(
                 "problem", fixed, "resolve", resolve_incidents=True,
                 at=_when(now),
             )  # fmt: skip
-        location = call.settings.database_url
-    return DemoSummary(location=location, days=days, seed=seed, **builder.counts)
+    return DemoSummary(location=str(target), days=days, seed=seed, **builder.counts)

@@ -72,6 +72,16 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
+def forget(url: str) -> None:
+    """Close and drop this process's engine for `url` (its file is about to go away)."""
+    from svcops.store.schema import forget as forget_schema
+
+    engine = _engines.pop(normalise_url(url), None)
+    if engine is not None:
+        forget_schema(engine)
+        engine.dispose()
+
+
 def dispose_all() -> None:
     for engine in _engines.values():
         engine.dispose()
