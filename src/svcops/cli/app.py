@@ -3,6 +3,7 @@
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
 from copy import copy
 from typing import Annotated
 
@@ -193,4 +194,13 @@ def run() -> None:
     # svcops uses no pydantic plugins; skipping their discovery (a scan of every installed
     # package's entry points) saves start-up time on every command
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    sys.exit(main())
+    code = main()
+    # Leave without Python's teardown of every loaded module, which costs about 0.1 s of CPU
+    # with the database stack loaded. Nothing is lost: each command has committed or rolled
+    # back by now; the engines are closed (SQLite checkpoints its WAL) and the streams flushed.
+    if "svcops.store.engine" in sys.modules:
+        sys.modules["svcops.store.engine"].dispose_all()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(BrokenPipeError, ValueError):
+            stream.flush()
+    os._exit(code)

@@ -45,8 +45,11 @@ def check_output(fmt: str | None) -> None:
 
 def show(shape: output.Shape, fmt: str | None, quiet: bool) -> None:
     """Print a shape in the chosen format, with times in the configured zone."""
+    if quiet:  # keys only: no format, no time zone to work out
+        output.emit(shape, "json", quiet=True)
+        return
     chosen, zone = output_settings(fmt)
-    output.emit(shape, chosen, quiet=quiet, zone=None if quiet else zone)
+    output.emit(shape, chosen, zone=zone)
 
 
 def record(view: RecordView) -> output.Item:
