@@ -216,12 +216,18 @@ def _table_parts(shape: Shape) -> list[tuple[str | None, list[str], list[dict[st
     return blocks
 
 
-def _markdown(shape: Shape, out: TextIO, zone: tzinfo | None) -> None:
-    first = True
-    for title, columns, rows in _table_parts(shape):
-        if not first:
+def _blocks(
+    shape: Shape, out: TextIO
+) -> Iterator[tuple[str | None, list[str], list[dict[str, Any]]]]:
+    """The table blocks of a shape, with a blank line written between them."""
+    for index, block in enumerate(_table_parts(shape)):
+        if index:
             out.write("\n")
-        first = False
+        yield block
+
+
+def _markdown(shape: Shape, out: TextIO, zone: tzinfo | None) -> None:
+    for title, columns, rows in _blocks(shape, out):
         if title:
             out.write(f"### {title}\n\n")
         out.write("| " + " | ".join(columns) + " |\n")
@@ -239,11 +245,7 @@ def _table(shape: Shape, out: TextIO, zone: tzinfo | None) -> None:
 
 
 def _plain_table(shape: Shape, out: TextIO, zone: tzinfo | None) -> None:
-    first = True
-    for title, columns, rows in _table_parts(shape):
-        if not first:
-            out.write("\n")
-        first = False
+    for title, columns, rows in _blocks(shape, out):
         if title:
             out.write(f"{title}\n")
         if not rows:
