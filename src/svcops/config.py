@@ -78,13 +78,23 @@ def set_overrides(**flags: str | None) -> None:
             _overrides[name] = value
 
 
-def config_path() -> Path:
-    explicit = os.environ.get("SVCOPS_CONFIG")
-    if explicit:
-        return Path(explicit).expanduser()
-    from platformdirs import user_config_dir
+_config_paths: dict[tuple[str | None, ...], Path] = {}
 
-    return Path(user_config_dir(APP)) / "svcops.toml"
+
+def config_path() -> Path:
+    """`SVCOPS_CONFIG`, else svcops.toml in the user config directory."""
+    key = tuple(os.environ.get(name) for name in ("SVCOPS_CONFIG", "HOME", "XDG_CONFIG_HOME"))
+    found = _config_paths.get(key)
+    if found is None:
+        explicit = os.environ.get("SVCOPS_CONFIG")
+        if explicit:
+            found = Path(explicit).expanduser()
+        else:
+            from platformdirs import user_config_dir
+
+            found = Path(user_config_dir(APP)) / "svcops.toml"
+        _config_paths[key] = found
+    return found
 
 
 def default_db_path() -> Path:
@@ -168,9 +178,39 @@ def _actor() -> str:
         return "unknown"
 
 
+_ENVIRONMENT = (
+    "SVCOPS_CONFIG", "SVCOPS_DB", "SVCOPS_DATABASE_URL", "SVCOPS_FORMAT", "SVCOPS_TZ",
+    "SVCOPS_ACTOR", "SVCOPS_DEBUG", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "USER",
+    "LOGNAME",
+)  # fmt: skip
+_settings_cache: dict[tuple[object, ...], Settings] = {}
+
+
 def get_settings() -> Settings:
-    """The settings in force now: flags, then environment, then the config file, then defaults."""
+    """The settings in force now: flags, then environment, then the config file, then defaults.
+
+    Read at call time; remembered while the flags, the environment and the config file's
+    modification time stay the same (a batch asks thousands of times)."""
     path = config_path()
+    try:
+        mtime: float | None = path.stat().st_mtime
+    except OSError:
+        mtime = None
+    key = (
+        tuple(os.environ.get(name) for name in _ENVIRONMENT),
+        tuple(sorted(_overrides.items())),
+        str(path),
+        mtime,
+    )
+    cached = _settings_cache.get(key)
+    if cached is None:
+        if len(_settings_cache) > 64:
+            _settings_cache.clear()
+        cached = _settings_cache[key] = _resolve_settings(path)
+    return cached
+
+
+def _resolve_settings(path: Path) -> Settings:
     file = _read_file(path)
     url, source = _database(file)
     env = os.environ

@@ -5,7 +5,8 @@ import sys
 from collections.abc import Sequence
 from contextlib import suppress
 from copy import copy
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import typer
 
@@ -21,7 +22,7 @@ HELP = (
 ROOT_OPTIONS_WITH_VALUES = {"--db"}
 
 # Commands that stand alone (svcops demo): name -> module whose `command` function it is.
-COMMANDS: dict[str, str] = {"demo": "demo"}
+COMMANDS: dict[str, str] = {"demo": "demo", "batch": "batch"}
 # Command groups beyond the record kinds: name -> (help line, module holding its Typer `app`).
 # Modules are imported only when their group is used, so start-up stays light.
 GROUPS: dict[str, tuple[str, str]] = {
@@ -54,9 +55,10 @@ def root(
     ] = False,
 ) -> None:
     """Service operations from the command line."""
-    from svcops.config import set_overrides
+    if db_path is not None:  # a batch's lines run without it: keep the batch's database
+        from svcops.config import set_overrides
 
-    set_overrides(db=db_path)
+        set_overrides(db=db_path)
 
 
 def build_app(noun: str | None = None, verb: str | None = None) -> typer.Typer:
@@ -76,7 +78,7 @@ def build_app(noun: str | None = None, verb: str | None = None) -> typer.Typer:
     helps = {life.kind: kind_help(life.plural) for life in LIFECYCLES.values()}
     helps.update({name: help_text for name, (help_text, _module) in GROUPS.items()})
     for name, help_text in helps.items():
-        group = _load_group(name, verb) if noun == name else typer.Typer()
+        group = _load_group(name, verb) if noun in (name, ALL) else typer.Typer()
         app.add_typer(group, name=name, help=help_text)
     from importlib import import_module
 
@@ -130,45 +132,72 @@ def _debug() -> bool:
     return os.environ.get("SVCOPS_DEBUG", "") not in ("", "0")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run svcops with `argv`; returns the exit code and never lets a traceback out."""
+@dataclass(frozen=True)
+class Outcome:
+    """How one command ended: its exit code and, when it failed, the message and hint."""
+
+    code: int
+    message: str | None = None
+    hint: str | None = None
+
+
+ALL = "*"  # build_app(ALL): every group built, for running many commands in one process
+
+
+def execute(command: Any, args: Sequence[str]) -> Outcome:
+    """Run one command line through the Click tree `command`; never raises."""
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
-    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        command = typer.main.get_command(build_app(*requested_command(args)))
-        result = command.main(args=args, prog_name="svcops", standalone_mode=False)
+        result = command.main(args=list(args), prog_name="svcops", standalone_mode=False)
     except SvcopsError as exc:
-        if _debug():
-            import traceback
-
-            traceback.print_exc()
-        output.error(exc.message, exc.hint)
-        return int(exc.exit_code)
+        _traceback_when_debugging()
+        return Outcome(int(exc.exit_code), exc.message, exc.hint)
     except NoArgsIsHelpError as exc:
         sys.stderr.write(exc.ctx.get_help() + "\n")
-        return int(ExitCode.USAGE)
+        return Outcome(int(ExitCode.USAGE), "a command is needed", _click_hint(exc))
     except ClickException as exc:
-        output.error(_click_message(exc), _click_hint(exc))
-        return int(ExitCode.USAGE)
+        return Outcome(int(ExitCode.USAGE), _click_message(exc), _click_hint(exc))
     except (KeyboardInterrupt, typer.Abort):
-        output.error("interrupted; nothing of the interrupted change was kept")
-        return int(ExitCode.INTERRUPTED)
+        return Outcome(int(ExitCode.INTERRUPTED), "interrupted; nothing of it was kept")
+    except SystemExit as exc:  # raised inside Typer (e.g. its own broken-pipe handling)
+        return Outcome(exc.code if isinstance(exc.code, int) else int(ExitCode.INTERNAL))
+    except (BrokenPipeError, output.ReaderGone):
+        raise
+    except Exception as exc:  # the last line of defence: one line, unless debugging
+        _traceback_when_debugging()
+        return Outcome(
+            int(ExitCode.INTERNAL),
+            f"internal error: {type(exc).__name__}: {exc}",
+            "set SVCOPS_DEBUG=1 for the traceback",
+        )
+    return Outcome(result if isinstance(result, int) else int(ExitCode.OK))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run svcops with `argv`; returns the exit code and never lets a traceback out."""
+    from svcops.config import set_overrides
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    set_overrides(db=None)
+    try:
+        command = typer.main.get_command(build_app(*requested_command(args)))
+        outcome = execute(command, args)
+    except SvcopsError as exc:  # building the app can read the configuration
+        outcome = Outcome(int(exc.exit_code), exc.message, exc.hint)
     except (BrokenPipeError, output.ReaderGone):
         _silence_stdout()
         return int(ExitCode.OK)
-    except SystemExit as exc:  # raised inside Typer (e.g. its own broken-pipe handling)
-        return exc.code if isinstance(exc.code, int) else int(ExitCode.INTERNAL)
-    except Exception as exc:  # the last line of defence: one line, unless debugging
-        if _debug():
-            import traceback
+    if outcome.message is not None and outcome.message != "a command is needed":
+        output.error(outcome.message, outcome.hint)
+    return outcome.code
 
-            traceback.print_exc()
-        output.error(
-            f"internal error: {type(exc).__name__}: {exc}", "set SVCOPS_DEBUG=1 for the traceback"
-        )
-        return int(ExitCode.INTERNAL)
-    return result if isinstance(result, int) else int(ExitCode.OK)
+
+def _traceback_when_debugging() -> None:
+    if _debug():
+        import traceback
+
+        traceback.print_exc()
 
 
 def _click_message(exc: Exception) -> str:

@@ -103,3 +103,11 @@ def parse_count(value: int | str | None, option: str) -> int | None:
     if number is not None and number > 1_000_000_000:
         raise InvalidInput(f"{option} must be at most 1000000000 (or 0 for all)")
     return number
+
+
+@contextmanager
+def all_or_nothing() -> Iterator[None]:
+    """One transaction around everything run inside (batch --atomic): the use cases called in
+    it join it, and the first error rolls all of it back."""
+    with transaction(write=True):
+        yield

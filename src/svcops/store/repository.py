@@ -26,7 +26,7 @@ def next_key(session: Session, prefix: str) -> tuple[str, int]:
         .values(last=counters.c.last + 1)
         .returning(counters.c.last)
     )
-    number = session.exec(statement).scalar_one_or_none()
+    number = session.connection().execute(statement).scalar_one_or_none()
     if number is None:  # a prefix the first migration did not seed
         session.add(KeyCounter(prefix=prefix, last=1))
         session.flush()

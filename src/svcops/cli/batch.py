@@ -1,0 +1,117 @@
+"""`svcops batch`: many commands in one process, JSON lines in and out.
+
+Each input line is a JSON array of svcops arguments without the leading `svcops`; each output
+line is `{"line": N, "exit": 0, "result": ...}` (what `--format json` prints) or
+`{"line": N, "exit": CODE, "error": "..."}`. The lines run through the same command tree as the
+command line, so parsing and validation are the CLI's own.
+"""
+
+import io
+import json
+import sys
+from contextlib import nullcontext, redirect_stdout
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from svcops.cli import output
+
+NOT_IN_BATCH = {"batch", "demo"}  # a batch inside a batch; a demo that replaces the database
+
+
+def command(
+    source: Annotated[
+        str, typer.Argument(help="A file of JSON lines, or - for standard input.", metavar="FILE")
+    ] = "-",
+    atomic: Annotated[
+        bool,
+        typer.Option(
+            "--atomic",
+            help="One transaction for all lines: the first failure rolls everything back and "
+            "stops.",
+        ),
+    ] = False,
+) -> None:
+    """Run many commands in one process: a JSON array of arguments per line in, one JSON
+    result per line out. Exits 0 when every line succeeded, else with the first failure's code."""
+    from svcops.cli.app import ALL, build_app
+
+    tree = typer.main.get_command(build_app(ALL))
+    stream = _open(source)
+    first_failure = 0
+    guard: Any = nullcontext()
+    if atomic:
+        from svcops.services.base import all_or_nothing
+
+        guard = all_or_nothing()
+    try:
+        with guard:
+            for number, line in enumerate(stream, start=1):
+                if not line.strip():
+                    continue
+                report = _run_line(tree, number, line)
+                _emit(report)
+                if report["exit"] != 0:
+                    first_failure = first_failure or report["exit"]
+                    if atomic:
+                        raise _Stop
+    except _Stop:
+        pass
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    if first_failure:
+        raise typer.Exit(first_failure)
+
+
+class _Stop(Exception):
+    """The first failure of an atomic batch: leave the transaction, rolling it back."""
+
+
+def _open(source: str) -> TextIO:
+    from svcops.domain.errors import InvalidInput
+
+    if source == "-":
+        return sys.stdin
+    try:
+        return open(source, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {source}: {exc.strerror}") from None
+
+
+def _run_line(tree: Any, number: int, line: str) -> dict[str, Any]:
+    from svcops.cli.app import ROOT_OPTIONS_WITH_VALUES, execute
+
+    try:
+        args = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return _failure(number, 2, f"malformed JSON: {exc.msg} at column {exc.colno}")
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args) or not args:
+        return _failure(number, 2, "a line must be a JSON array of strings (svcops arguments)")
+    if args[0] in NOT_IN_BATCH:
+        return _failure(number, 2, f"svcops {args[0]} cannot run inside a batch")
+    if args[0] in ROOT_OPTIONS_WITH_VALUES or args[0].startswith("-"):
+        return _failure(number, 2, "root options go before `batch` (svcops --db X batch)")
+    buffer = io.StringIO()
+    # everything a line prints goes into its result, even Click's own --help text
+    with output.redirected(buffer, "json"), redirect_stdout(buffer):
+        outcome = execute(tree, args)
+    if outcome.code != 0:
+        message = outcome.message or "failed"
+        return _failure(number, outcome.code, message)
+    text = buffer.getvalue()
+    try:
+        result: Any = json.loads(text) if text.strip() else None
+    except json.JSONDecodeError:  # -q: the keys
+        result = text.split()
+    return {"line": number, "exit": 0, "result": result}
+
+
+def _failure(number: int, code: int, message: str) -> dict[str, Any]:
+    return {"line": number, "exit": code, "error": message}
+
+
+def _emit(report: dict[str, Any]) -> None:
+    out = sys.stdout
+    out.write(json.dumps(report, ensure_ascii=False) + "\n")
+    out.flush()
