@@ -21,8 +21,14 @@ HELP = (
 )
 ROOT_OPTIONS_WITH_VALUES = {"--db"}
 
-# Commands that stand alone (svcops demo): name -> module whose `command` function it is.
-COMMANDS: dict[str, str] = {"demo": "demo", "batch": "batch"}
+# Commands that stand alone (svcops demo): name -> "module:function" in svcops.cli.
+COMMANDS: dict[str, str] = {
+    "demo": "demo:command",
+    "batch": "batch:command",
+    "export": "transfer:export_command",
+    "import": "transfer:import_command",
+    "import-log": "transfer:import_log_command",
+}
 # Command groups beyond the record kinds: name -> (help line, module holding its Typer `app`).
 # Modules are imported only when their group is used, so start-up stays light.
 GROUPS: dict[str, tuple[str, str]] = {
@@ -82,8 +88,9 @@ def build_app(noun: str | None = None, verb: str | None = None) -> typer.Typer:
         app.add_typer(group, name=name, help=help_text)
     from importlib import import_module
 
-    for name, module in COMMANDS.items():
-        app.command(name)(import_module(f"svcops.cli.{module}").command)
+    for name, where in COMMANDS.items():
+        module, function = where.split(":")
+        app.command(name)(getattr(import_module(f"svcops.cli.{module}"), function))
     return app
 
 

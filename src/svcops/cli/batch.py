@@ -103,7 +103,7 @@ def _run_line(tree: Any, number: int, line: str) -> dict[str, Any]:
     try:
         result: Any = json.loads(text) if text.strip() else None
     except json.JSONDecodeError:  # -q: the keys
-        result = text.split()
+        result = text.splitlines()
     return {"line": number, "exit": 0, "result": result}
 
 

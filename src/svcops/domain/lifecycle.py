@@ -203,14 +203,35 @@ def move(
     reason = given.get("reason")
     target = progress.held_from if transition.target == RETURN_TO_HELD else transition.target
     assert target is not None
-    source_state = lifecycle.state_of(progress.stage)
-    target_state = lifecycle.state_of(target)
-    holding = target_state is State.PAUSED and lifecycle.hold_reasons
+    holding = lifecycle.state_of(target) is State.PAUSED and lifecycle.hold_reasons
     if holding and reason not in lifecycle.hold_reasons:
         raise InvalidInput(
             f"unknown hold reason {reason!r}",
             hint="reasons: " + ", ".join(lifecycle.hold_reasons),
         )
+    return enter(lifecycle, progress, target, at, reopens=transition.reopens, reason=reason), (
+        transition
+    )
+
+
+def enter(
+    lifecycle: Lifecycle,
+    progress: Progress,
+    target: str,
+    at: datetime,
+    *,
+    reopens: bool | None = None,
+    reason: str | None = None,
+) -> Progress:
+    """The record after it entered `target` at `at`: the effects of a move, whatever allowed it.
+
+    `move` checks the lifecycle first; an imported history applies observed moves as they
+    happened. Without `reopens`, a move from a resolved stage back to work counts as a reopen.
+    """
+    source_state = lifecycle.state_of(progress.stage)
+    target_state = lifecycle.state_of(target)
+    if reopens is None:
+        reopens = source_state is State.RESOLVED and target_state in (State.OPEN, State.PAUSED)
     changes: dict[str, object] = {"stage": target, "stage_entered_at": at}
     if progress.first_response_at is None and progress.stage == lifecycle.initial:
         changes["first_response_at"] = at
@@ -226,8 +247,8 @@ def move(
         changes["resolved_at"] = at
         if progress.first_resolved_at is None:
             changes["first_resolved_at"] = at
-    if transition.reopens:
+    if reopens:
         changes.update(reopen_count=progress.reopen_count + 1, resolved_at=None)
     if target_state is State.FINAL:
         changes["closed_at"] = at
-    return replace(progress, **changes), transition  # type: ignore[arg-type]
+    return replace(progress, **changes)  # type: ignore[arg-type]

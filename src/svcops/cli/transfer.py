@@ -1,0 +1,110 @@
+"""`svcops export`, `svcops import` and `svcops import-log`: moving data in and out."""
+
+import sys
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+
+from svcops.cli import output, render
+from svcops.cli.options import Format
+
+
+def _source(path: str) -> TextIO:
+    from svcops.domain.errors import InvalidInput
+
+    if path == "-":
+        return sys.stdin
+    try:
+        return open(path, encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+
+
+def export_command(
+    out: Annotated[
+        str | None,
+        typer.Option("--out", help="Write to this file (default: stdout).", metavar="FILE"),
+    ] = None,
+) -> None:
+    """Write the whole database as NDJSON: one object per line with a `type` field, keys
+    preserved. `svcops import` reads it back, into this backend or another."""
+    from svcops.services.transfer import export_lines
+
+    if out is None:
+        for line in export_lines():
+            output.stdout().write(line + "\n")
+        return
+    # a file appears whole or not at all: written beside it, renamed when complete
+    partial = Path(out + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8") as target:
+            for line in export_lines():
+                target.write(line + "\n")
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def import_command(
+    source: Annotated[
+        str, typer.Argument(help="The file to read, or - for standard input.", metavar="FILE")
+    ],
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Import flat records of this kind (one per row) instead of an export."),
+    ] = None,
+    fmt_in: Annotated[
+        str,
+        typer.Option("--format", help="With --kind: csv or ndjson.", metavar="csv|ndjson"),
+    ] = "csv",
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--output", help="How to print the summary (default table).", metavar="FORMAT"
+        ),
+    ] = None,
+) -> None:
+    """Load an export (`svcops export`) or, with --kind, records from another tool, in one
+    transaction: a bad line stops it and nothing is kept."""
+    from svcops.services.history import import_records
+    from svcops.services.transfer import import_dump
+
+    stream = _source(source)
+    try:
+        if kind is None:
+            summary = import_dump(stream).as_dict()
+        else:
+            summary = import_records(stream, kind=kind, fmt=fmt_in.lower()).as_dict()
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    render.show(output.Item(summary, key="records"), output_format, False)
+
+
+def import_log_command(
+    source: Annotated[
+        str, typer.Argument(help="The event log (CSV), or - for standard input.", metavar="FILE")
+    ],
+    mapping: Annotated[
+        str,
+        typer.Option(
+            "--mapping",
+            help="The TOML file mapping the log's columns and values.",
+            metavar="MAPPING.toml",
+        ),
+    ],
+    fmt: Format = None,
+) -> None:
+    """Import an event log (one row per state change of a case: ServiceNow, Jira, process
+    mining exports) and rebuild each case as a record with its stage history."""
+    from svcops.services.history import import_log, read_mapping
+
+    rules = read_mapping(mapping)
+    stream = _source(source)
+    try:
+        summary = import_log(stream, rules)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    render.show(output.Item(summary.as_dict(), key="records"), fmt, False)

@@ -1,0 +1,493 @@
+"""Bring history in: records from another tool (one row per record) and event logs (one row per
+stage change), rebuilt with their stage history so that reports work on them.
+
+Both paths end in the same place: a record opened at some instant, then a list of observed
+stage changes. The changes are applied with the lifecycle's effects (first response,
+resolution, hold clock, reopen, closing); a change today's lifecycle would not allow is kept
+as it happened and counted as an anomaly. Rows go in with Core executemany in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
+
+from svcops.config import Settings
+from svcops.domain import lifecycle as lc
+from svcops.domain.errors import Conflict, InvalidInput
+from svcops.domain.kinds import CHANNELS, DELIVERY_MODELS, lifecycle
+from svcops.domain.lifecycle import Lifecycle, State
+from svcops.domain.priority import check_level, check_priority, priority_for
+from svcops.services.base import transaction
+from svcops.services.transfer import table
+from svcops.store.tables import Contact, Event, KeyCounter, Record
+
+BATCH = 5_000
+TEXT_FIELDS = ("title", "service", "category", "team", "assignee", "root_cause", "workaround")
+FLAT_FIELDS = (
+    "key", "title", "impact", "urgency", "priority", "service", "category", "channel",
+    "assignee", "team", "model", "due_at", "root_cause", "workaround", "opened_at",
+    "first_response_at", "stage", "resolved_at", "closed_at", "reopen_count",
+)  # fmt: skip
+
+
+@dataclass
+class Case:
+    """One record to build: where it came from, its fields and its observed history."""
+
+    where: str  # "line 12" or "case Case3608", for messages
+    opened_at: datetime
+    fields: dict[str, Any]
+    changes: list[tuple[datetime, str]] = field(default_factory=list)
+    key: str | None = None
+
+
+@dataclass
+class HistorySummary:
+    records: int = 0
+    events: int = 0
+    contacts: int = 0
+    skipped_values: dict[str, int] = field(default_factory=dict)
+    skipped_rows: int = 0
+    anomalies: int = 0
+    anomaly_examples: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# ---- building records -------------------------------------------------------------------------
+
+
+class _Builder:
+    """Turns cases into rows and writes them in batches."""
+
+    def __init__(self, session: Session, settings: Settings, life: Lifecycle) -> None:
+        self.connection = session.connection()
+        self.settings = settings
+        self.life = life
+        self.summary = HistorySummary()
+        self.pending: list[Case] = []
+        self.now = datetime.now(UTC)
+
+    def add(self, case: Case) -> None:
+        self.pending.append(case)
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        cases, self.pending = self.pending, []
+        if not cases:
+            return
+        keys = self._keys(cases)
+        records, histories = [], []
+        for case, (key, number) in zip(cases, keys, strict=True):
+            row, events = self._rows(case, key, number)
+            records.append(row)
+            histories.append(events)
+        self.connection.execute(insert(table(Record)), records)
+        ids = dict(
+            self.connection.execute(
+                select(table(Record).c.key, table(Record).c.id).where(
+                    table(Record).c.key.in_([r["key"] for r in records])
+                )
+            ).all()
+        )
+        events, contacts = [], []
+        for row, history in zip(records, histories, strict=True):
+            record_id = ids[row["key"]]
+            events += [{**event, "record_id": record_id} for event in history]
+            if row["channel"] and row["channel"] != "monitoring" and self.life.customer_facing:
+                contacts.append({"record_id": record_id, "channel": row["channel"],
+                                 "direction": "inbound", "at": row["opened_at"]})  # fmt: skip
+        if events:
+            self.connection.execute(insert(table(Event)), events)
+        if contacts:
+            self.connection.execute(insert(table(Contact)), contacts)
+        self.summary.records += len(records)
+        self.summary.events += len(events)
+        self.summary.contacts += len(contacts)
+
+    def _keys(self, cases: list[Case]) -> list[tuple[str, int]]:
+        """Given keys are checked; the others are taken from the counter in one step."""
+        prefix = self.life.prefix
+        given = [c.key for c in cases if c.key]
+        if given:
+            records = table(Record)
+            taken = (
+                self.connection.execute(select(records.c.key).where(records.c.key.in_(given)))
+                .scalars()
+                .all()
+            )
+            if taken:
+                raise Conflict(f"{taken[0]} already exists; import adds new records")
+            if len(set(given)) != len(given):
+                duplicate = Counter(given).most_common(1)[0][0]
+                raise InvalidInput(f"key {duplicate} appears more than once")
+        missing = sum(1 for c in cases if not c.key)
+        counters = table(KeyCounter)
+        last = self.connection.execute(
+            update(counters).where(counters.c.prefix == prefix)
+            .values(last=counters.c.last + missing).returning(counters.c.last)
+        ).scalar_one()  # fmt: skip
+        numbers = iter(range(last - missing + 1, last + 1))
+        out = []
+        for case in cases:
+            if case.key:
+                out.append((case.key, int(case.key.split("-", 1)[1])))
+            else:
+                number = next(numbers)
+                out.append((f"{prefix}-{number}", number))
+        highest = max(number for _key, number in out)
+        self.connection.execute(
+            update(counters).where(counters.c.prefix == prefix, counters.c.last < highest)
+            .values(last=highest)
+        )  # fmt: skip
+        return out
+
+    def _rows(
+        self, case: Case, key: str, number: int
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        life = self.life
+        progress = lc.start(life, case.opened_at)
+        actor = self.settings.actor
+        stamp = int(self.now.timestamp())
+
+        def event(at: datetime, action: str, old: str | None, new: str) -> dict[str, Any]:
+            return {"at": int(at.timestamp()), "recorded_at": stamp, "actor": actor,
+                    "action": action, "from_value": old, "to_value": new,
+                    "note": "imported"}  # fmt: skip
+
+        events = [event(case.opened_at, "open", None, progress.stage)]
+        for at, target in sorted(case.changes, key=lambda change: change[0]):
+            if target == progress.stage:
+                continue
+            if at < progress.stage_entered_at:
+                raise InvalidInput(f"{case.where}: {target} at {at:%Y-%m-%dT%H:%M:%SZ} is "
+                                   "before the record was opened")  # fmt: skip
+            verbs = [
+                verb
+                for verb, t in life.moves_from(progress.stage)
+                if (progress.held_from if t == lc.RETURN_TO_HELD else t) == target
+            ]
+            if not verbs:
+                self.summary.anomalies += 1
+                if len(self.summary.anomaly_examples) < 10:
+                    self.summary.anomaly_examples.append(
+                        f"{case.where}: {progress.stage} → {target} is not a move svcops allows"
+                    )
+            reason = (
+                case.fields.get("hold_reason") if life.state_of(target) is State.PAUSED else None
+            )
+            old = progress.stage
+            progress = lc.enter(life, progress, target, at, reason=reason)
+            events.append(event(at, verbs[0] if verbs else "observed", old, target))
+        fields = case.fields
+        impact = check_level(fields.get("impact") or 3, "impact")
+        urgency = check_level(fields.get("urgency") or 3, "urgency")
+        matrix = priority_for(impact, urgency, self.settings.matrix)
+        priority = check_priority(fields["priority"]) if fields.get("priority") else matrix
+        row: dict[str, Any] = {
+            "key": key, "kind": life.kind, "number": number,
+            "title": fields.get("title") or case.where, "priority": priority,
+            "priority_overridden": priority != matrix, "impact": impact, "urgency": urgency,
+            "channel": fields.get("channel") or self.settings.default_channel,
+            "model": fields.get("model") if "model" in life.fields else None,
+            "due_at": _epoch(fields.get("due_at")), "customer_id": None, "problem_id": None,
+            "version": 1,
+        }  # fmt: skip
+        for name in ("service", "category", "team", "assignee", "root_cause", "workaround"):
+            row[name] = fields.get(name)
+        if "model" in life.fields and not row["model"]:
+            row["model"] = DELIVERY_MODELS[0]
+        for name, value in asdict(progress).items():
+            row[name] = _epoch(value) if isinstance(value, datetime) else value
+        if fields.get("reopen_count") is not None:
+            row["reopen_count"] = max(row["reopen_count"], int(fields["reopen_count"]))
+        return row, events
+
+
+def _epoch(value: Any) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+# ---- flat records -------------------------------------------------------------------------------
+
+
+def import_records(source: Iterable[str], *, kind: str, fmt: str) -> HistorySummary:
+    """Records from another tool, one per CSV row or NDJSON line, in one transaction."""
+    life = lifecycle(kind)
+    if fmt not in ("csv", "ndjson"):
+        raise InvalidInput(f"--format {fmt!r}: import reads csv or ndjson")
+    with transaction(write=True) as (session, call):
+        builder = _Builder(session, call.settings, life)
+        for where, row in _flat_rows(source, fmt):
+            builder.add(_flat_case(life, call, where, row))
+        builder.flush()
+        return builder.summary
+
+
+def _flat_rows(source: Iterable[str], fmt: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    if fmt == "ndjson":
+        for number, text in enumerate(source, start=1):
+            if not text.strip():
+                continue
+            try:
+                row = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InvalidInput(
+                    f"line {number}: malformed JSON: {exc.msg} at column {exc.colno}"
+                ) from None
+            if not isinstance(row, dict):
+                raise InvalidInput(f"line {number}: expected a JSON object of record fields")
+            _check_columns(list(row), f"line {number}")
+            yield f"line {number}", row
+        return
+    reader = csv.DictReader(source)
+    _check_columns(list(reader.fieldnames or []), "line 1")
+    for row in reader:
+        if None in row:
+            raise InvalidInput(f"line {reader.line_num}: more values than columns")
+        yield f"line {reader.line_num}", {k: (v if v != "" else None) for k, v in row.items()}
+
+
+def _check_columns(columns: list[str], where: str) -> None:
+    unknown = [c for c in columns if c not in FLAT_FIELDS]
+    if unknown:
+        raise InvalidInput(
+            f"{where}: unknown column {unknown[0]!r}",
+            hint="columns: " + ", ".join(FLAT_FIELDS),
+        )
+    if "title" not in columns:
+        raise InvalidInput(f"{where}: a title column is needed")
+
+
+def _flat_case(life: Lifecycle, call: Any, where: str, row: dict[str, Any]) -> Case:
+    def when(name: str) -> datetime | None:
+        value = row.get(name)
+        if value is None:
+            return None
+        try:
+            moment: datetime = call.when(str(value), f"column {name}", future=name == "due_at")
+            return moment
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}, column {name}: {exc.message}") from None
+
+    def text(name: str) -> str | None:
+        value = row.get(name)
+        return None if value is None else str(value).strip() or None
+
+    fields: dict[str, Any] = {name: text(name) for name in TEXT_FIELDS}
+    if not fields["title"]:
+        raise InvalidInput(f"{where}, column title: empty")
+    for name in ("impact", "urgency", "priority", "model", "channel", "reopen_count"):
+        fields[name] = text(name)
+    try:
+        for name in ("impact", "urgency"):
+            if fields[name] is not None:
+                fields[name] = check_level(fields[name], name)
+        if fields["priority"]:
+            check_priority(fields["priority"])
+        if fields["channel"] and fields["channel"] not in CHANNELS:
+            raise InvalidInput(f"unknown channel {fields['channel']!r}")
+        if fields["model"] and fields["model"] not in DELIVERY_MODELS:
+            raise InvalidInput(f"unknown model {fields['model']!r}")
+        if fields["reopen_count"] is not None and not str(fields["reopen_count"]).isdigit():
+            raise InvalidInput(
+                f"reopen_count must be a whole number, not {fields['reopen_count']!r}"
+            )
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {exc.message}") from None
+    fields["due_at"] = when("due_at")
+    opened = when("opened_at") or call.now
+    key = text("key")
+    if key is not None:
+        key = key.upper()
+        prefix, _, number = key.partition("-")
+        if prefix != life.prefix or not number.isdigit():
+            raise InvalidInput(
+                f"{where}, column key: {key!r} is not {life.a_noun} key ({life.prefix}-N)"
+            )
+    stage_name = text("stage")
+    try:
+        stage = life.stage(stage_name).name if stage_name else None
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}, column stage: {exc.message}") from None
+    changes = _flat_changes(
+        life, stage, when("first_response_at"), when("resolved_at"), when("closed_at"), opened
+    )
+    return Case(where, opened, fields, changes, key)
+
+
+def _flat_changes(
+    life: Lifecycle, stage: str | None, responded: datetime | None, resolved: datetime | None,
+    closed: datetime | None, opened: datetime,
+) -> list[tuple[datetime, str]]:  # fmt: skip
+    """The stage changes a row's timestamps and final stage imply."""
+    changes: list[tuple[datetime, str]] = []
+    second = life.next_on_main_path(life.initial)
+    resolved_stage = next(s for s in life.main_path if life.state_of(s) is State.RESOLVED)
+    closed_stage = life.main_path[-1]
+    if responded is not None and second is not None and life.state_of(second) is State.OPEN:
+        changes.append((responded, second))
+    if resolved is not None:
+        changes.append((resolved, resolved_stage))
+    if closed is not None:
+        final = stage if stage and life.state_of(stage) is State.FINAL else closed_stage
+        changes.append((closed, final))
+    if stage is not None and (not changes or max(changes)[1] != stage):
+        latest = max([opened] + [at for at, _s in changes])
+        if stage != life.initial or changes:
+            changes.append((latest, stage))
+    return changes
+
+
+# ---- event logs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mapping:
+    kind: str
+    case: str
+    time: str
+    stage: str
+    stages: dict[str, str]
+    fields: dict[str, str]
+    unmapped: str
+    time_format: str | None
+    dayfirst: bool
+    hold_reason: str | None
+    delimiter: str
+
+
+def read_mapping(path: str) -> Mapping:
+    import tomllib
+
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInput(f"cannot read mapping {path}: {exc}") from None
+    known = {"kind", "case", "time", "stage", "stages", "fields", "unmapped", "time_format",
+             "dayfirst", "hold_reason", "delimiter"}  # fmt: skip
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise InvalidInput(f"mapping {path}: unknown setting {unknown[0]!r}",
+                           hint="settings: " + ", ".join(sorted(known)))  # fmt: skip
+    for name in ("kind", "case", "time", "stage", "stages"):
+        if name not in raw:
+            raise InvalidInput(f"mapping {path}: {name!r} is missing")
+    life = lifecycle(str(raw["kind"]))
+    stages = {str(k): str(v) for k, v in dict(raw["stages"]).items()}
+    for value, stage in stages.items():
+        try:
+            life.stage(stage)
+        except InvalidInput as exc:
+            raise InvalidInput(f"mapping {path}: [stages] {value!r}: {exc.message}") from None
+    fields = {str(k): str(v) for k, v in dict(raw.get("fields", {})).items()}
+    allowed = (*TEXT_FIELDS, "impact", "urgency", "channel")
+    for name in fields:
+        if name not in allowed:
+            raise InvalidInput(f"mapping {path}: [fields] {name!r} is not a field svcops imports",
+                               hint="fields: " + ", ".join(allowed))  # fmt: skip
+    unmapped = str(raw.get("unmapped", "error"))
+    if unmapped not in ("skip", "error"):
+        raise InvalidInput(f'mapping {path}: unmapped must be "skip" or "error"')
+    return Mapping(
+        kind=life.kind, case=str(raw["case"]), time=str(raw["time"]), stage=str(raw["stage"]),
+        stages=stages, fields=fields, unmapped=unmapped,
+        time_format=raw.get("time_format"), dayfirst=bool(raw.get("dayfirst", False)),
+        hold_reason=raw.get("hold_reason"), delimiter=str(raw.get("delimiter", ",")),
+    )  # fmt: skip
+
+
+def import_log(source: Iterable[str], mapping: Mapping) -> HistorySummary:
+    """An event log, one row per state change of a case, rebuilt into records."""
+    life = lifecycle(mapping.kind)
+    reader = csv.DictReader(source, delimiter=mapping.delimiter)
+    columns = [c.lstrip("\ufeff") for c in reader.fieldnames or []]
+    reader.fieldnames = columns
+    for needed in (mapping.case, mapping.time, mapping.stage, *mapping.fields.values()):
+        if needed not in columns:
+            raise InvalidInput(f"line 1: the log has no column {needed!r} (mapping names it)")
+    cases: dict[str, list[tuple[datetime, int, str | None, dict[str, str]]]] = {}
+    skipped: Counter[str] = Counter()
+    skipped_rows = 0
+    with transaction(write=True) as (session, call):
+        for row in reader:
+            line = reader.line_num
+            case_id = (row.get(mapping.case) or "").strip()
+            if not case_id:
+                raise InvalidInput(f"line {line}, column {mapping.case}: empty case")
+            at = _log_time(
+                row.get(mapping.time), mapping, call, f"line {line}, column {mapping.time}"
+            )
+            value = (row.get(mapping.stage) or "").strip()
+            stage = mapping.stages.get(value)
+            if stage is None:
+                if mapping.unmapped == "error":
+                    raise InvalidInput(
+                        f"line {line}, column {mapping.stage}: {value!r} has no svcops stage",
+                        hint='add it to [stages] in the mapping, or set unmapped = "skip"',
+                    )
+                skipped[value] += 1
+                skipped_rows += 1
+            values = {
+                name: (row.get(column) or "").strip() for name, column in mapping.fields.items()
+            }
+            cases.setdefault(case_id, []).append((at, line, stage, values))
+        builder = _Builder(session, call.settings, life)
+        ordered = sorted(cases.items(), key=lambda item: min(r[0] for r in item[1]))
+        for case_id, rows in ordered:
+            rows.sort(key=lambda r: (r[0], r[1]))
+            fields: dict[str, Any] = {"title": case_id, "hold_reason": mapping.hold_reason}
+            for _at, _line, _stage, values in rows:
+                fields.update({k: v for k, v in values.items() if v})
+            _check_log_fields(fields, f"case {case_id}")
+            changes = [(at, stage) for at, _line, stage, _values in rows if stage is not None]
+            builder.add(Case(f"case {case_id}", rows[0][0], fields, changes))
+        builder.flush()
+        summary = builder.summary
+    summary.skipped_values = dict(skipped.most_common())
+    summary.skipped_rows = skipped_rows
+    return summary
+
+
+def _check_log_fields(fields: dict[str, Any], where: str) -> None:
+    try:
+        for name in ("impact", "urgency"):
+            if fields.get(name):
+                fields[name] = check_level(fields[name], name)
+        if fields.get("channel") and fields["channel"] not in CHANNELS:
+            raise InvalidInput(f"unknown channel {fields['channel']!r}")
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {exc.message}") from None
+
+
+def _log_time(value: str | None, mapping: Mapping, call: Any, where: str) -> datetime:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(f"{where}: empty time")
+    try:
+        if mapping.time_format:
+            moment = datetime.strptime(text, mapping.time_format)
+        else:
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                from dateutil import parser as dateparser
+
+                moment = dateparser.parse(text, dayfirst=mapping.dayfirst)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidInput(f"{where}: cannot read time {text!r} ({exc})") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=call.zone)
+    return moment.astimezone(UTC).replace(microsecond=0)

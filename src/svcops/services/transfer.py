@@ -1,0 +1,430 @@
+"""Export and import: the whole database as NDJSON, one object per line with a `type`.
+
+`export` writes customers, records, events, contacts, feedback and the key counters, keys
+preserved, in a stable order; `import` loads such a dump into an empty or existing database in
+one transaction: existing keys are updated, events and contacts already present are not
+duplicated. Export, import, export gives the same lines, across backends too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, insert, select, update
+from sqlmodel import Session, SQLModel
+
+from svcops.domain.errors import InvalidInput
+from svcops.domain.kinds import BY_PREFIX, LIFECYCLES
+from svcops.domain.timeparse import format_instant
+from svcops.services.base import transaction
+from svcops.store.tables import (
+    Contact,
+    Customer,
+    Event,
+    Feedback,
+    FeedbackScore,
+    KeyCounter,
+    Record,
+)
+
+TYPES = ("counter", "customer", "record", "event", "contact", "feedback")
+BATCH = 5_000
+
+
+def table(model: type[SQLModel]) -> Table:
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+RECORD_FIELDS = (
+    "key", "kind", "number", "title", "stage", "priority", "priority_overridden", "impact",
+    "urgency", "service", "category", "channel", "customer", "assignee", "team", "problem",
+    "root_cause", "workaround", "model", "due_at", "hold_reason", "held_from", "held_since",
+    "paused_s", "opened_at", "stage_entered_at", "first_response_at", "resolved_at",
+    "first_resolved_at", "closed_at", "reopen_count", "version",
+)  # fmt: skip
+TIME_FIELDS = {
+    "due_at", "held_since", "opened_at", "stage_entered_at", "first_response_at", "resolved_at",
+    "first_resolved_at", "closed_at", "at", "recorded_at", "received_at", "created_at",
+}  # fmt: skip
+
+
+def _out(value: Any, name: str) -> Any:
+    if isinstance(value, datetime):
+        return format_instant(value)
+    if name in TIME_FIELDS and value is not None:
+        return format_instant(datetime.fromtimestamp(int(value), UTC))
+    return value
+
+
+# ---- export ---------------------------------------------------------------------------------
+
+
+def export_lines() -> Iterator[str]:
+    """The database as NDJSON lines, streamed (one read transaction)."""
+    with transaction(write=False) as (session, _call):
+        for obj in _export_objects(session):
+            yield json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def _stream(session: Session, statement: Any) -> Iterable[Any]:
+    return session.connection().execution_options(yield_per=BATCH).execute(statement)
+
+
+def _export_objects(session: Session) -> Iterator[dict[str, Any]]:
+    counters, customers, records = table(KeyCounter), table(Customer), table(Record)
+    for row in session.connection().execute(select(counters).order_by(counters.c.prefix)):
+        yield {"type": "counter", "prefix": row.prefix, "last": row.last}
+    customer_keys: dict[int, str] = {}
+    for row in _stream(session, select(customers).order_by(customers.c.id)):
+        customer_keys[row.id] = row.key
+        yield {"type": "customer", "key": row.key, "name": row.name, "email": row.email,
+               "org": row.org, "created_at": _out(row.created_at, "created_at")}  # fmt: skip
+    record_keys = dict(session.connection().execute(select(records.c.id, records.c.key)).all())
+    for row in _stream(session, select(records).order_by(records.c.id)):
+        values = row._mapping
+        obj: dict[str, Any] = {"type": "record"}
+        for name in RECORD_FIELDS:
+            if name == "customer":
+                obj[name] = customer_keys.get(values["customer_id"])
+            elif name == "problem":
+                obj[name] = record_keys.get(values["problem_id"])
+            else:
+                obj[name] = _out(values[name], name)
+        yield obj
+    events, contacts = table(Event), table(Contact)
+    for row in _stream(session, select(events).order_by(events.c.record_id, events.c.id)):
+        yield {"type": "event", "record": record_keys[row.record_id],
+               "at": _out(row.at, "at"), "recorded_at": _out(row.recorded_at, "recorded_at"),
+               "actor": row.actor, "action": row.action, "from": row.from_value,
+               "to": row.to_value, "note": row.note}  # fmt: skip
+    for row in _stream(session, select(contacts).order_by(contacts.c.record_id, contacts.c.id)):
+        yield {"type": "contact", "record": record_keys[row.record_id], "channel": row.channel,
+               "direction": row.direction, "at": _out(row.at, "at"), "agent": row.agent,
+               "note": row.note}  # fmt: skip
+    feedback, scores = table(Feedback), table(FeedbackScore)
+    by_response: dict[int, dict[str, int]] = {}
+    for row in _stream(session, select(scores).order_by(scores.c.feedback_id, scores.c.dimension)):
+        by_response.setdefault(row.feedback_id, {})[row.dimension] = row.score
+    for row in _stream(session, select(feedback).order_by(feedback.c.id)):
+        yield {"type": "feedback", "key": row.key, "record": record_keys[row.record_id],
+               "csat": row.csat, "ces": row.ces, "scores": by_response.get(row.id, {}),
+               "comment": row.comment,
+               "received_at": _out(row.received_at, "received_at")}  # fmt: skip
+
+
+# ---- import ---------------------------------------------------------------------------------
+
+
+def _raw(value: Any) -> Any:
+    """A stored value as the dump's rows carry it (times as epoch seconds)."""
+    return int(value.timestamp()) if isinstance(value, datetime) else value
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, by type: how many objects were added and how many updated."""
+
+    added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
+    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
+    unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged}
+
+
+class _Line:
+    """One input object, for errors that name where they are."""
+
+    def __init__(self, number: int, obj: dict[str, Any]) -> None:
+        self.number, self.obj = number, obj
+
+    def fail(self, message: str) -> InvalidInput:
+        return InvalidInput(f"line {self.number}: {message}")
+
+    def get(self, name: str, *, required: bool = False) -> Any:
+        value = self.obj.get(name)
+        if required and (value is None or value == ""):
+            raise self.fail(f"{self.obj.get('type')} needs {name!r}")
+        return value
+
+    def time(self, name: str, *, required: bool = False) -> int | None:
+        value = self.get(name, required=required)
+        if value is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise self.fail(f"{name} {value!r} is not an ISO 8601 time") from None
+        if moment.tzinfo is None:
+            raise self.fail(f"{name} {value!r} has no time zone (exports use ...Z)")
+        return int(moment.timestamp())
+
+
+def parse_lines(lines: Iterable[str]) -> Iterator[_Line]:
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(
+                f"line {number}: malformed JSON: {exc.msg} at column {exc.colno}"
+            ) from None
+        if not isinstance(obj, dict):
+            raise InvalidInput(f"line {number}: expected a JSON object")
+        if obj.get("type") not in TYPES:
+            raise InvalidInput(
+                f"line {number}: unknown type {obj.get('type')!r}",
+                hint="types: " + ", ".join(TYPES),
+            )
+        yield _Line(number, obj)
+
+
+def import_dump(lines: Iterable[str]) -> ImportSummary:
+    """Load an export into this database, in one transaction."""
+    summary = ImportSummary()
+    with transaction(write=True) as (session, _call):
+        loader = _Loader(session, summary)
+        for line in parse_lines(lines):
+            loader.take(line)
+        loader.finish()
+    return summary
+
+
+class _Loader:
+    """Upserts objects in the order an export writes them, in batches of Core statements."""
+
+    def __init__(self, session: Session, summary: ImportSummary) -> None:
+        self.connection = session.connection()
+        self.summary = summary
+        self.pending: dict[str, list[tuple[_Line, dict[str, Any]]]] = {t: [] for t in TYPES}
+        self.customer_ids: dict[str, int] = {}
+        self.record_ids: dict[str, int] = {}
+        self.links: list[tuple[_Line, str, str]] = []  # (line, record key, problem key)
+        self.touched: set[int] = set()  # records that existed before: dedupe their history
+
+    def take(self, line: _Line) -> None:
+        kind = line.obj["type"]
+        self.pending[kind].append((line, line.obj))
+        # keep the export's order: everything a later type refers to is written first
+        order = TYPES.index(kind)
+        for earlier in TYPES[:order]:
+            if self.pending[earlier]:
+                self._flush(earlier)
+        if len(self.pending[kind]) >= BATCH:
+            self._flush(kind)
+
+    def finish(self) -> None:
+        for kind in TYPES:
+            self._flush(kind)
+        self._link()
+
+    def _flush(self, kind: str) -> None:
+        batch, self.pending[kind] = self.pending[kind], []
+        if batch:
+            getattr(self, f"_load_{kind}")([line for line, _obj in batch])
+
+    # counters: never lower what is there
+    def _load_counter(self, lines: list[_Line]) -> None:
+        counters = table(KeyCounter)
+        existing = dict(self.connection.execute(select(counters.c.prefix, counters.c.last)).all())
+        for line in lines:
+            prefix, last = line.get("prefix", required=True), line.get("last", required=True)
+            if not isinstance(last, int) or last < 0:
+                raise line.fail(f"counter last must be a whole number, not {last!r}")
+            if prefix not in existing:
+                self.connection.execute(insert(counters).values(prefix=prefix, last=last))
+                self.summary.added["counter"] += 1
+            elif last > existing[prefix]:
+                self.connection.execute(
+                    update(counters).where(counters.c.prefix == prefix).values(last=last)
+                )
+                self.summary.updated["counter"] += 1
+            else:
+                self.summary.unchanged["counter"] += 1
+
+    def _upsert(self, kind: str, model: type[SQLModel], rows: list[tuple[_Line, dict[str, Any]]],
+                ids: dict[str, int]) -> None:  # fmt: skip
+        target = table(model)
+        keys = [values["key"] for _line, values in rows]
+        found = dict(
+            self.connection.execute(
+                select(target.c.key, target.c.id).where(target.c.key.in_(keys))
+            ).all()
+        )
+        fresh = [values for _line, values in rows if values["key"] not in found]
+        if fresh:
+            self.connection.execute(insert(target), fresh)
+            added = dict(
+                self.connection.execute(
+                    select(target.c.key, target.c.id).where(
+                        target.c.key.in_([v["key"] for v in fresh])
+                    )
+                ).all()
+            )
+            ids.update(added)
+            self.summary.added[kind] += len(fresh)
+        for _line, values in rows:
+            if values["key"] in found:
+                key = values["key"]
+                ids[key] = found[key]
+                self.connection.execute(
+                    update(target).where(target.c.id == found[key]).values(**values)
+                )
+                self.summary.updated[kind] += 1
+                if kind == "record":
+                    self.touched.add(found[key])
+
+    def _load_customer(self, lines: list[_Line]) -> None:
+        rows = []
+        for line in lines:
+            rows.append((line, {
+                "key": str(line.get("key", required=True)).upper(),
+                "name": line.get("name", required=True), "email": line.get("email"),
+                "org": line.get("org"), "created_at": line.time("created_at", required=True),
+            }))  # fmt: skip
+        self._upsert("customer", Customer, rows, self.customer_ids)
+
+    def _customer_id(self, line: _Line, key: str | None) -> int | None:
+        if key is None:
+            return None
+        if key not in self.customer_ids:
+            customers = table(Customer)
+            found = self.connection.execute(
+                select(customers.c.id).where(customers.c.key == key)
+            ).scalar()
+            if found is None:
+                raise line.fail(f"unknown customer {key!r}")
+            self.customer_ids[key] = found
+        return self.customer_ids[key]
+
+    def _load_record(self, lines: list[_Line]) -> None:
+        rows = []
+        for line in lines:
+            key = str(line.get("key", required=True)).upper()
+            kind = line.get("kind", required=True)
+            life = LIFECYCLES.get(kind)
+            if life is None or BY_PREFIX.get(key.split("-", 1)[0]) is not life:
+                raise line.fail(f"record {key!r} of kind {kind!r} does not fit svcops' kinds")
+            life.stage(str(line.get("stage", required=True)))
+            values: dict[str, Any] = {}
+            for name in RECORD_FIELDS:
+                if name in ("customer", "problem"):
+                    continue
+                values[name] = line.time(name) if name in TIME_FIELDS else line.get(name)
+            for name in ("number", "title", "opened_at", "stage_entered_at"):
+                if values[name] is None:
+                    raise line.fail(f"record needs {name!r}")
+            values.update(
+                key=key,
+                customer_id=self._customer_id(line, line.get("customer")),
+                priority_overridden=bool(values["priority_overridden"]),
+                paused_s=values["paused_s"] or 0,
+                reopen_count=values["reopen_count"] or 0,
+                version=values["version"] or 1,
+            )
+            if line.get("problem"):
+                self.links.append((line, key, str(line.get("problem")).upper()))
+            rows.append((line, values))
+        self._upsert("record", Record, rows, self.record_ids)
+
+    def _record_id(self, line: _Line) -> int:
+        key = str(line.get("record", required=True)).upper()
+        if key not in self.record_ids:
+            records = table(Record)
+            found = self.connection.execute(
+                select(records.c.id).where(records.c.key == key)
+            ).scalar()
+            if found is None:
+                raise line.fail(f"unknown record {key!r}")
+            self.record_ids[key] = found
+            self.touched.add(found)
+        return self.record_ids[key]
+
+    def _load_history(self, kind: str, model: type[SQLModel], lines: list[_Line],
+                      make: Any, fields: tuple[str, ...]) -> None:  # fmt: skip
+        target = table(model)
+        rows = [make(line, self._record_id(line)) for line in lines]
+        seen: set[tuple[Any, ...]] = set()
+        touched = sorted({row["record_id"] for row in rows} & self.touched)
+        if touched:
+            columns = [target.c[name] for name in fields]
+            seen = {
+                tuple(_raw(value) for value in existing)
+                for existing in self.connection.execute(
+                    select(*columns).where(target.c.record_id.in_(touched))
+                )
+            }
+        fresh = [row for row in rows if tuple(row[name] for name in fields) not in seen]
+        if fresh:
+            self.connection.execute(insert(target), fresh)
+        self.summary.added[kind] += len(fresh)
+        self.summary.unchanged[kind] += len(rows) - len(fresh)
+
+    def _load_event(self, lines: list[_Line]) -> None:
+        def make(line: _Line, record_id: int) -> dict[str, Any]:
+            return {"record_id": record_id, "at": line.time("at", required=True),
+                    "recorded_at": line.time("recorded_at") or line.time("at"),
+                    "actor": line.get("actor", required=True),
+                    "action": line.get("action", required=True), "from_value": line.get("from"),
+                    "to_value": line.get("to"), "note": line.get("note")}  # fmt: skip
+
+        fields = ("record_id", "at", "recorded_at", "actor", "action", "from_value", "to_value",
+                  "note")  # fmt: skip
+        self._load_history("event", Event, lines, make, fields)
+
+    def _load_contact(self, lines: list[_Line]) -> None:
+        def make(line: _Line, record_id: int) -> dict[str, Any]:
+            return {"record_id": record_id, "channel": line.get("channel", required=True),
+                    "direction": line.get("direction", required=True),
+                    "at": line.time("at", required=True), "agent": line.get("agent"),
+                    "note": line.get("note")}  # fmt: skip
+
+        fields = ("record_id", "channel", "direction", "at", "agent", "note")
+        self._load_history("contact", Contact, lines, make, fields)
+
+    def _load_feedback(self, lines: list[_Line]) -> None:
+        rows, scores = [], {}
+        for line in lines:
+            key = str(line.get("key", required=True)).upper()
+            given = line.get("scores") or {}
+            if not isinstance(given, dict):
+                raise line.fail("feedback scores must be an object of dimension: score")
+            scores[key] = given
+            rows.append((line, {
+                "key": key, "record_id": self._record_id(line), "csat": line.get("csat"),
+                "ces": line.get("ces"), "comment": line.get("comment"),
+                "received_at": line.time("received_at", required=True),
+            }))  # fmt: skip
+        ids: dict[str, int] = {}
+        self._upsert("feedback", Feedback, rows, ids)
+        score_table = table(FeedbackScore)
+        self.connection.execute(
+            score_table.delete().where(score_table.c.feedback_id.in_(list(ids.values())))
+        )
+        fresh = [
+            {"feedback_id": ids[key], "dimension": dimension, "score": score}
+            for key, given in scores.items()
+            for dimension, score in given.items()
+        ]
+        if fresh:
+            self.connection.execute(insert(score_table), fresh)
+
+    def _link(self) -> None:
+        records = table(Record)
+        for line, key, problem in self.links:
+            problem_id = (
+                self.record_ids.get(problem)
+                or self.connection.execute(
+                    select(records.c.id).where(records.c.key == problem)
+                ).scalar()
+            )
+            if problem_id is None:
+                raise line.fail(f"{key} links to unknown problem {problem!r}")
+            self.connection.execute(
+                update(records).where(records.c.key == key).values(problem_id=problem_id)
+            )
