@@ -49,6 +49,11 @@ class Case:
     fields: dict[str, Any]
     changes: list[tuple[datetime, str]] = field(default_factory=list)
     key: str | None = None
+    # a flat row says when the customer first heard back, or nothing: then no first response
+    # is claimed for moves the import had to assume; a log's history shows it (derive=True)
+    derive_first_response: bool = True
+    first_response_at: datetime | None = None
+    logs_contact: bool = True  # the first inbound contact, as `open` logs it
 
 
 @dataclass
@@ -103,10 +108,11 @@ class _Builder:
             ).all()
         )
         events, contacts = [], []
-        for row, history in zip(records, histories, strict=True):
+        for case, row, history in zip(cases, records, histories, strict=True):
             record_id = ids[row["key"]]
             events += [{**event, "record_id": record_id} for event in history]
-            if row["channel"] and row["channel"] != "monitoring" and self.life.customer_facing:
+            logs = case.logs_contact and self.life.customer_facing
+            if logs and row["channel"] and row["channel"] != "monitoring":
                 contacts.append({"record_id": record_id, "channel": row["channel"],
                                  "direction": "inbound", "at": row["opened_at"]})  # fmt: skip
         if events:
@@ -211,6 +217,9 @@ class _Builder:
             row["model"] = DELIVERY_MODELS[0]
         for name, value in asdict(progress).items():
             row[name] = _epoch(value) if isinstance(value, datetime) else value
+        if not case.derive_first_response:
+            responded = case.first_response_at or progress.first_resolved_at
+            row["first_response_at"] = _epoch(responded)
         if fields.get("reopen_count") is not None:
             row["reopen_count"] = max(row["reopen_count"], int(fields["reopen_count"]))
         return row, events
@@ -322,10 +331,10 @@ def _flat_case(life: Lifecycle, call: Any, where: str, row: dict[str, Any]) -> C
         stage = life.stage(stage_name).name if stage_name else None
     except InvalidInput as exc:
         raise InvalidInput(f"{where}, column stage: {exc.message}") from None
-    changes = _flat_changes(
-        life, stage, when("first_response_at"), when("resolved_at"), when("closed_at"), opened
-    )
-    return Case(where, opened, fields, changes, key)
+    responded = when("first_response_at")
+    changes = _flat_changes(life, stage, responded, when("resolved_at"), when("closed_at"), opened)
+    return Case(where, opened, fields, changes, key, derive_first_response=False,
+                first_response_at=responded)  # fmt: skip
 
 
 def _flat_changes(
@@ -346,6 +355,13 @@ def _flat_changes(
         changes.append((closed, final))
     if stage is not None and (not changes or max(changes)[1] != stage):
         latest = max([opened] + [at for at, _s in changes])
+        reached = max(changes)[1] if changes else life.initial
+        path = life.main_path
+        if reached in path and stage in path and path.index(stage) > path.index(reached):
+            # a row only says where the record is now: it got there along the main path
+            changes += [
+                (latest, step) for step in path[path.index(reached) + 1 : path.index(stage)]
+            ]
         if stage != life.initial or changes:
             changes.append((latest, stage))
     return changes
@@ -453,7 +469,9 @@ def import_log(source: Iterable[str], mapping: Mapping) -> HistorySummary:
                 fields.update({k: v for k, v in values.items() if v})
             _check_log_fields(fields, f"case {case_id}")
             changes = [(at, stage) for at, _line, stage, _values in rows if stage is not None]
-            builder.add(Case(f"case {case_id}", rows[0][0], fields, changes))
+            # a log shows no customer contacts unless it names the channel
+            builder.add(Case(f"case {case_id}", rows[0][0], fields, changes,
+                             logs_contact=bool(fields.get("channel"))))  # fmt: skip
         builder.flush()
         summary = builder.summary
     summary.skipped_values = dict(skipped.most_common())
