@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from svcops.config import Settings
@@ -29,6 +29,7 @@ from svcops.domain.lifecycle import Lifecycle, State
 from svcops.domain.priority import check_level, check_priority, priority_for
 from svcops.services.base import transaction
 from svcops.services.transfer import table
+from svcops.store.bulk import bulk_insert
 from svcops.store.tables import Contact, Event, KeyCounter, Record
 
 BATCH = 5_000
@@ -99,7 +100,7 @@ class _Builder:
             row, events = self._rows(case, key, number)
             records.append(row)
             histories.append(events)
-        self.connection.execute(insert(table(Record)), records)
+        bulk_insert(self.connection, table(Record), records)
         ids = dict(
             self.connection.execute(
                 select(table(Record).c.key, table(Record).c.id).where(
@@ -116,9 +117,9 @@ class _Builder:
                 contacts.append({"record_id": record_id, "channel": row["channel"],
                                  "direction": "inbound", "at": row["opened_at"]})  # fmt: skip
         if events:
-            self.connection.execute(insert(table(Event)), events)
+            bulk_insert(self.connection, table(Event), events)
         if contacts:
-            self.connection.execute(insert(table(Contact)), contacts)
+            bulk_insert(self.connection, table(Contact), contacts)
         self.summary.records += len(records)
         self.summary.events += len(events)
         self.summary.contacts += len(contacts)
@@ -215,7 +216,7 @@ class _Builder:
             row[name] = fields.get(name)
         if "model" in life.fields and not row["model"]:
             row["model"] = DELIVERY_MODELS[0]
-        for name, value in asdict(progress).items():
+        for name, value in lc.progress_values(progress).items():
             row[name] = _epoch(value) if isinstance(value, datetime) else value
         if not case.derive_first_response:
             responded = case.first_response_at or progress.first_resolved_at

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -127,7 +127,7 @@ def open_record(
             team=clean_text(team, "--team"),
             model=delivery_model,
             due_at=due_at,
-            **asdict(progress),
+            **lc.progress_values(progress),
         )
         session.add(record)
         session.flush()

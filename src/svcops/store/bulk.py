@@ -1,0 +1,33 @@
+"""Bulk inserts for imports: the driver's own executemany, one statement for many rows.
+
+SQLAlchemy's executemany processes every parameter of every row in Python (type processors,
+dictionaries); for a hundred thousand rows of plain values that costs more than the database
+does. Rows given here already hold what the columns store (times as epoch seconds), so they go
+straight to the driver, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+
+def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts of column name to stored value) into `table` in one executemany."""
+    if not rows:
+        return
+    names = list(rows[0])
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    columns = ", ".join(connection.dialect.identifier_preparer.quote(n) for n in names)
+    sql = (
+        f"INSERT INTO {connection.dialect.identifier_preparer.format_table(table)} "
+        f"({columns}) VALUES ({', '.join(marker for _ in names)})"
+    )
+    values = [tuple(row[name] for name in names) for row in rows]
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(sql, values)
+    finally:
+        cursor.close()
