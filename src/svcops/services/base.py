@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from functools import cached_property
 
 from sqlmodel import Session
 
@@ -27,7 +28,7 @@ class Call:
     settings: Settings
     now: datetime = field(default_factory=clock.now)
 
-    @property
+    @cached_property
     def zone(self) -> tzinfo:
         return load_zone(self.settings.time_zone)
 

@@ -27,7 +27,8 @@ from svcops.domain.errors import Conflict, InvalidInput
 from svcops.domain.kinds import CHANNELS, DELIVERY_MODELS, lifecycle
 from svcops.domain.lifecycle import Lifecycle, State
 from svcops.domain.priority import check_level, check_priority, priority_for
-from svcops.services.base import transaction
+from svcops.domain.timeparse import format_instant, parse_when
+from svcops.services.base import FUTURE_SLACK, transaction
 from svcops.services.transfer import table
 from svcops.store.bulk import bulk_insert
 from svcops.store.tables import Contact, Event, KeyCounter, Record
@@ -287,10 +288,12 @@ def _flat_case(life: Lifecycle, call: Any, where: str, row: dict[str, Any]) -> C
         if value is None:
             return None
         try:
-            moment: datetime = call.when(str(value), f"column {name}", future=name == "due_at")
-            return moment
+            moment = parse_when(str(value), now=call.now, tz=call.zone)
         except InvalidInput as exc:
             raise InvalidInput(f"{where}, column {name}: {exc.message}") from None
+        if name != "due_at" and moment > call.now + FUTURE_SLACK:
+            raise InvalidInput(f"{where}, column {name}: {format_instant(moment)} is in the future")
+        return moment
 
     def text(name: str) -> str | None:
         value = row.get(name)
