@@ -1,12 +1,12 @@
 """`svcops demo`: build a realistic sample database and print its metrics report."""
 
-import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from svcops.cli import output, render
 from svcops.cli.options import Format
+from svcops.cli.output import progress
 
 
 def command(
@@ -33,7 +33,7 @@ def command(
     from svcops.services.demo import build_demo
     from svcops.services.reports import metrics_report
 
-    with _progress() as advance:
+    with progress("building the demo desk") as advance:
         summary = build_demo(db=db, replace=replace, days=days, seed=seed, progress=advance)
     target = summary.location
     output.message(
@@ -45,32 +45,3 @@ def command(
 
     render.show(document(metrics_report()), fmt, False)
     output.message(f"svcops: explore it: SVCOPS_DB={target} svcops incident list --open")
-
-
-class _progress:
-    """A progress bar on stderr when a person is watching; nothing otherwise."""
-
-    def __enter__(self) -> Any:
-        self.bar: Any = None
-        if output.is_terminal(sys.stderr):
-            from rich.progress import Progress
-
-            self.bar = Progress(console=_stderr_console(), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("building the demo desk", total=None)
-
-        def advance(done: int, total: int) -> None:
-            if self.bar is not None:
-                self.bar.update(self.task, completed=done, total=total)
-
-        return advance
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
-def _stderr_console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True)

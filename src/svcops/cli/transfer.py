@@ -75,7 +75,9 @@ def import_command(
         if kind is None:
             summary = import_dump(stream).as_dict()
         else:
-            summary = import_records(stream, kind=kind, fmt=fmt_in.lower()).as_dict()
+            with output.progress(f"importing {kind}s") as advance:
+                imported = import_records(stream, kind=kind, fmt=fmt_in.lower(), progress=advance)
+            summary = imported.as_dict()
     finally:
         if stream is not sys.stdin:
             stream.close()
@@ -103,7 +105,8 @@ def import_log_command(
     rules = read_mapping(mapping)
     stream = _source(source)
     try:
-        summary = import_log(stream, rules)
+        with output.progress("importing the log") as advance:
+            summary = import_log(stream, rules, progress=advance)
     finally:
         if stream is not sys.stdin:
             stream.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,7 +78,11 @@ class HistorySummary:
 class _Builder:
     """Turns cases into rows and writes them in batches."""
 
-    def __init__(self, session: Session, settings: Settings, life: Lifecycle) -> None:
+    def __init__(
+        self, session: Session, settings: Settings, life: Lifecycle,
+        progress: Callable[[int, int | None], None] | None = None,
+    ) -> None:  # fmt: skip
+        self.progress = progress
         self.connection = session.connection()
         self.settings = settings
         self.life = life
@@ -124,6 +128,8 @@ class _Builder:
         self.summary.records += len(records)
         self.summary.events += len(events)
         self.summary.contacts += len(contacts)
+        if self.progress is not None:
+            self.progress(self.summary.records, None)
 
     def _keys(self, cases: list[Case]) -> list[tuple[str, int]]:
         """Given keys are checked; the others are taken from the counter in one step."""
@@ -234,13 +240,16 @@ def _epoch(value: Any) -> int | None:
 # ---- flat records -------------------------------------------------------------------------------
 
 
-def import_records(source: Iterable[str], *, kind: str, fmt: str) -> HistorySummary:
+def import_records(
+    source: Iterable[str], *, kind: str, fmt: str,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> HistorySummary:  # fmt: skip
     """Records from another tool, one per CSV row or NDJSON line, in one transaction."""
     life = lifecycle(kind)
     if fmt not in ("csv", "ndjson"):
         raise InvalidInput(f"--format {fmt!r}: import reads csv or ndjson")
     with transaction(write=True) as (session, call):
-        builder = _Builder(session, call.settings, life)
+        builder = _Builder(session, call.settings, life, progress)
         for where, row in _flat_rows(source, fmt):
             builder.add(_flat_case(life, call, where, row))
         builder.flush()
@@ -429,7 +438,10 @@ def read_mapping(path: str) -> Mapping:
     )  # fmt: skip
 
 
-def import_log(source: Iterable[str], mapping: Mapping) -> HistorySummary:
+def import_log(
+    source: Iterable[str], mapping: Mapping,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> HistorySummary:  # fmt: skip
     """An event log, one row per state change of a case, rebuilt into records."""
     life = lifecycle(mapping.kind)
     reader = csv.DictReader(source, delimiter=mapping.delimiter)
@@ -464,7 +476,7 @@ def import_log(source: Iterable[str], mapping: Mapping) -> HistorySummary:
                 name: (row.get(column) or "").strip() for name, column in mapping.fields.items()
             }
             cases.setdefault(case_id, []).append((at, line, stage, values))
-        builder = _Builder(session, call.settings, life)
+        builder = _Builder(session, call.settings, life, progress)
         ordered = sorted(cases.items(), key=lambda item: min(r[0] for r in item[1]))
         for case_id, rows in ordered:
             rows.sort(key=lambda r: (r[0], r[1]))
