@@ -198,6 +198,8 @@ def human_value(value: Any, zone: tzinfo | None, empty: str = "-") -> str:
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
     return str(value)
 
 

@@ -81,7 +81,20 @@ def import_command(
     finally:
         if stream is not sys.stdin:
             stream.close()
-    render.show(output.Item(summary, key="records"), output_format, False)
+    if kind is None:  # an export's summary: what happened to each type of object
+        rows = [
+            {
+                "type": name,
+                **{what: summary[what][name] for what in ("added", "updated", "unchanged")},
+            }
+            for name in summary["added"]
+        ]
+        shape: output.Shape = output.Rows(
+            ("type", "added", "updated", "unchanged"), rows, key="type"
+        )
+    else:
+        shape = output.Item(summary, key="records")
+    render.show(shape, output_format, False)
 
 
 def import_log_command(

@@ -206,6 +206,7 @@ class _Loader:
         self.record_ids: dict[str, int] = {}
         self.links: list[tuple[_Line, str, str]] = []  # (line, record key, problem key)
         self.touched: set[int] = set()  # records that existed before: dedupe their history
+        self.feedback_keys: set[str] = set()
 
     def take(self, line: _Line) -> None:
         kind = line.obj["type"]
@@ -222,6 +223,24 @@ class _Loader:
         for kind in TYPES:
             self._flush(kind)
         self._link()
+        self._counters_past_keys()
+
+    def _counters_past_keys(self) -> None:
+        """However the dump was made, new keys must not collide with the imported ones."""
+        counters = table(KeyCounter)
+        highest: dict[str, int] = {}
+        for key in (*self.record_ids, *self.customer_ids, *self.feedback_keys):
+            prefix, _, digits = key.partition("-")
+            if digits.isdigit():
+                highest[prefix] = max(highest.get(prefix, 0), int(digits))
+        existing = dict(self.connection.execute(select(counters.c.prefix, counters.c.last)).all())
+        for prefix, last in highest.items():
+            if prefix not in existing:
+                self.connection.execute(insert(counters).values(prefix=prefix, last=last))
+            elif existing[prefix] < last:
+                self.connection.execute(
+                    update(counters).where(counters.c.prefix == prefix).values(last=last)
+                )
 
     def _flush(self, kind: str) -> None:
         batch, self.pending[kind] = self.pending[kind], []
@@ -395,6 +414,7 @@ class _Loader:
             if not isinstance(given, dict):
                 raise line.fail("feedback scores must be an object of dimension: score")
             scores[key] = given
+            self.feedback_keys.add(key)
             rows.append((line, {
                 "key": key, "record_id": self._record_id(line), "csat": line.get("csat"),
                 "ces": line.get("ces"), "comment": line.get("comment"),
