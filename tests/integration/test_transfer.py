@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import statistics
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,10 @@ from tests.conftest import make_database
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MAPPINGS = Path(__file__).resolve().parents[2] / "examples" / "mappings"
-DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+# ../shared/datasets beside the project (developers' machines and CI), or SVCOPS_DATASETS
+DATASETS = Path(
+    os.environ.get("SVCOPS_DATASETS", Path(__file__).resolve().parents[3] / "shared" / "datasets")
+)
 NOW = "2026-11-23T12:00:00Z"
 
 
