@@ -10,7 +10,6 @@ as it happened and counted as an anomaly. Rows go in with Core executemany in on
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -29,7 +28,7 @@ from svcops.domain.lifecycle import Lifecycle, State
 from svcops.domain.priority import check_level, check_priority, priority_for
 from svcops.domain.timeparse import format_instant, parse_when
 from svcops.services.base import FUTURE_SLACK, transaction
-from svcops.services.transfer import table
+from svcops.services.transfer import json_objects, table
 from svcops.store.bulk import bulk_insert
 from svcops.store.tables import Contact, Event, KeyCounter, Record
 
@@ -258,17 +257,7 @@ def import_records(
 
 def _flat_rows(source: Iterable[str], fmt: str) -> Iterator[tuple[str, dict[str, Any]]]:
     if fmt == "ndjson":
-        for number, text in enumerate(source, start=1):
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InvalidInput(
-                    f"line {number}: malformed JSON: {exc.msg} at column {exc.colno}"
-                ) from None
-            if not isinstance(row, dict):
-                raise InvalidInput(f"line {number}: expected a JSON object of record fields")
+        for number, row in json_objects(source, "record fields"):
             _check_columns(list(row), f"line {number}")
             yield f"line {number}", row
         return

@@ -164,7 +164,8 @@ class _Line:
         return int(moment.timestamp())
 
 
-def parse_lines(lines: Iterable[str]) -> Iterator[_Line]:
+def json_objects(lines: Iterable[str], what: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank NDJSON line; InvalidInput naming a bad line."""
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
@@ -175,7 +176,12 @@ def parse_lines(lines: Iterable[str]) -> Iterator[_Line]:
                 f"line {number}: malformed JSON: {exc.msg} at column {exc.colno}"
             ) from None
         if not isinstance(obj, dict):
-            raise InvalidInput(f"line {number}: expected a JSON object")
+            raise InvalidInput(f"line {number}: expected a JSON object of {what}")
+        yield number, obj
+
+
+def parse_lines(lines: Iterable[str]) -> Iterator[_Line]:
+    for number, obj in json_objects(lines, "an export (svcops export)"):
         if obj.get("type") not in TYPES:
             raise InvalidInput(
                 f"line {number}: unknown type {obj.get('type')!r}",
