@@ -238,9 +238,15 @@ def enter(
     """
     source_state = lifecycle.state_of(progress.stage)
     target_state = lifecycle.state_of(target)
-    if reopens is None:
-        reopens = source_state is State.RESOLVED and target_state in (State.OPEN, State.PAUSED)
+    back_to_work = target_state in (State.OPEN, State.PAUSED)
+    if reopens is None:  # back to work after a resolution (closed ones included) is a reopen
+        was_resolved = source_state is State.RESOLVED or (
+            source_state is State.FINAL and progress.resolved_at is not None
+        )
+        reopens = was_resolved and back_to_work
     changes: dict[str, object] = {"stage": target, "stage_entered_at": at}
+    if source_state is State.FINAL and target_state is not State.FINAL:
+        changes["closed_at"] = None  # observed histories do leave closed stages
     if progress.first_response_at is None and progress.stage == lifecycle.initial:
         changes["first_response_at"] = at
     if source_state is State.PAUSED and progress.held_since is not None:
@@ -251,7 +257,8 @@ def enter(
         changes.update(held_since=None, held_from=None, hold_reason=None)
     if target_state is State.PAUSED:
         changes.update(held_since=at, held_from=progress.stage, hold_reason=reason)
-    if target_state is State.RESOLVED and source_state is not State.RESOLVED:
+    coming_back = source_state is State.FINAL and progress.resolved_at is not None
+    if target_state is State.RESOLVED and source_state is not State.RESOLVED and not coming_back:
         changes["resolved_at"] = at
         if progress.first_resolved_at is None:
             changes["first_resolved_at"] = at

@@ -225,8 +225,7 @@ class _Builder:
         for name, value in lc.progress_values(progress).items():
             row[name] = _epoch(value) if isinstance(value, datetime) else value
         if not case.derive_first_response:
-            responded = case.first_response_at or progress.first_resolved_at
-            row["first_response_at"] = _epoch(responded)
+            row["first_response_at"] = _epoch(case.first_response_at)
         if fields.get("reopen_count") is not None:
             row["reopen_count"] = max(row["reopen_count"], int(fields["reopen_count"]))
         return row, events
@@ -333,40 +332,67 @@ def _flat_case(life: Lifecycle, call: Any, where: str, row: dict[str, Any]) -> C
         stage = life.stage(stage_name).name if stage_name else None
     except InvalidInput as exc:
         raise InvalidInput(f"{where}, column stage: {exc.message}") from None
-    responded = when("first_response_at")
-    changes = _flat_changes(life, stage, responded, when("resolved_at"), when("closed_at"), opened)
+    responded, resolved, closed = when("first_response_at"), when("resolved_at"), when("closed_at")
+    changes = _flat_changes(life, stage, responded, resolved, closed, opened, where)
+    # the first response is the earliest recorded time the record moved or was answered;
+    # a move the import had to assume (stage given without a time) is not one
+    known = [moment for moment in (responded, resolved, closed) if moment is not None]
+    responded = min(known) if known else None
     return Case(where, opened, fields, changes, key, derive_first_response=False,
                 first_response_at=responded)  # fmt: skip
 
 
 def _flat_changes(
     life: Lifecycle, stage: str | None, responded: datetime | None, resolved: datetime | None,
-    closed: datetime | None, opened: datetime,
+    closed: datetime | None, opened: datetime, where: str,
 ) -> list[tuple[datetime, str]]:  # fmt: skip
-    """The stage changes a row's timestamps and final stage imply."""
-    changes: list[tuple[datetime, str]] = []
-    second = life.next_on_main_path(life.initial)
+    """The stage changes a row's times and stage imply, in order; no time is made up."""
+    target = stage or life.initial
+    state = life.state_of(target)
     resolved_stage = next(s for s in life.main_path if life.state_of(s) is State.RESOLVED)
-    closed_stage = life.main_path[-1]
-    if responded is not None and second is not None and life.state_of(second) is State.OPEN:
-        changes.append((responded, second))
+    if resolved is None and state is State.RESOLVED:
+        raise InvalidInput(f"{where}: a record in stage {target} needs resolved_at")
+    if closed is None and state is State.FINAL:
+        raise InvalidInput(f"{where}: a record in stage {target} needs closed_at")
+    if resolved is None and target == life.main_path[-1]:
+        raise InvalidInput(f"{where}: a {target} record needs resolved_at (when it was resolved)")
+    if closed is not None and state is not State.FINAL:
+        raise InvalidInput(f"{where}: closed_at is set but the stage is {target}")
+    steps: list[tuple[datetime, str]] = []
+    reached = life.initial
+    path = life.main_path
+
+    def walk_to(stop: str, at: datetime) -> None:
+        """Along the main path to `stop` (a row only says where the record got to)."""
+        nonlocal reached
+        direct = any(t == stop for _verb, t in life.moves_from(reached))
+        if (
+            not direct
+            and reached in path
+            and stop in path
+            and path.index(stop) > path.index(reached)
+        ):
+            for step in path[path.index(reached) + 1 : path.index(stop) + 1]:
+                steps.append((at, step))
+        elif stop != reached:
+            steps.append((at, stop))
+        reached = stop
+
+    second = life.next_on_main_path(life.initial)
+    early = resolved is None or (responded is not None and responded < resolved)
+    moves_on = second is not None and life.state_of(second) is State.OPEN
+    if responded is not None and target != life.initial and early and moves_on:
+        walk_to(str(second), responded)  # the move out of the first stage
     if resolved is not None:
-        changes.append((resolved, resolved_stage))
-    if closed is not None:
-        final = stage if stage and life.state_of(stage) is State.FINAL else closed_stage
-        changes.append((closed, final))
-    if stage is not None and (not changes or max(changes)[1] != stage):
-        latest = max([opened] + [at for at, _s in changes])
-        reached = max(changes)[1] if changes else life.initial
-        path = life.main_path
-        if reached in path and stage in path and path.index(stage) > path.index(reached):
-            # a row only says where the record is now: it got there along the main path
-            changes += [
-                (latest, step) for step in path[path.index(reached) + 1 : path.index(stage)]
-            ]
-        if stage != life.initial or changes:
-            changes.append((latest, stage))
-    return changes
+        if state is State.FINAL and target != path[-1]:  # resolved, then cancelled
+            steps.append((resolved, resolved_stage))
+            reached = resolved_stage
+        else:
+            walk_to(resolved_stage, resolved)
+    last = max([opened] + [at for at, _s in steps] + ([closed] if closed else []))
+    if target != reached:
+        walk_to(target, closed or last)
+    return steps
 
 
 # ---- event logs ---------------------------------------------------------------------------------
