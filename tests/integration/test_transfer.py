@@ -145,15 +145,15 @@ def test_flat_csv_import_builds_history_that_reports_read(cli, db, tmp_path):
     summary = result.json()
     assert (summary["records"], summary["anomalies"]) == (3, 0)
     listed = {r["key"]: r for r in cli("incident", "list", "-f", "json").json()}
-    # a given key is kept; the others take the next numbers, and the counter moves past all
-    assert sorted(listed) == ["INC-1", "INC-2", "INC-40"]
+    # a given key is kept; the others take numbers after it
+    assert sorted(listed) == ["INC-40", "INC-41", "INC-42"]
     assert listed["INC-40"]["priority"] == "P2"
     assert (listed["INC-40"]["first_response_at"], listed["INC-40"]["resolved_at"]) == (
         "2026-11-17T09:20:00Z", "2026-11-17T11:00:00Z",
     )  # fmt: skip
-    assert listed["INC-1"]["stage"] == "in_progress"
-    assert listed["INC-1"]["first_response_at"] is None  # not claimed without a time
-    assert listed["INC-2"]["stage"] == "cancelled"
+    assert listed["INC-41"]["stage"] == "in_progress"
+    assert listed["INC-41"]["first_response_at"] is None  # not claimed without a time
+    assert listed["INC-42"]["stage"] == "cancelled"
     history = cli("incident", "history", "INC-40", "-f", "json").json()
     assert [(e["action"], e["to"]) for e in history] == [
         ("open", "new"), ("advance", "acknowledged"), ("resolve", "resolved"),
@@ -163,7 +163,7 @@ def test_flat_csv_import_builds_history_that_reports_read(cli, db, tmp_path):
                  "2026-11-23T00:00:00Z", "-f", "json").json()["groups"][0]["metrics"]  # fmt: skip
     assert (report["opened"], report["resolved"], report["backlog"]) == (3, 1, 1)
     assert report["resolution_s"]["median"] == 7200.0
-    assert cli("incident", "open", "new one", "-q").stdout.strip() == "INC-41"
+    assert cli("incident", "open", "new one", "-q").stdout.strip() == "INC-43"
 
 
 def test_flat_ndjson_import_and_its_errors(cli, db, tmp_path):

@@ -87,6 +87,7 @@ class _Builder:
         self.life = life
         self.summary = HistorySummary()
         self.pending: list[Case] = []
+        self.given_keys: set[str] = set()
         self.now = datetime.now(UTC)
 
     def add(self, case: Case) -> None:
@@ -134,6 +135,11 @@ class _Builder:
         """Given keys are checked; the others are taken from the counter in one step."""
         prefix = self.life.prefix
         given = [c.key for c in cases if c.key]
+        for case in cases:
+            if case.key in self.given_keys:
+                raise InvalidInput(f"{case.where}: key {case.key} appears more than once")
+            if case.key:
+                self.given_keys.add(case.key)
         if given:
             records = table(Record)
             taken = (
@@ -148,6 +154,12 @@ class _Builder:
                 raise InvalidInput(f"key {duplicate} appears more than once")
         missing = sum(1 for c in cases if not c.key)
         counters = table(KeyCounter)
+        if given:  # numbers handed out below must not meet a given key
+            highest_given = max(int(key.split("-", 1)[1]) for key in given)
+            self.connection.execute(
+                update(counters).where(counters.c.prefix == prefix, counters.c.last < highest_given)
+                .values(last=highest_given)
+            )  # fmt: skip
         last = self.connection.execute(
             update(counters).where(counters.c.prefix == prefix)
             .values(last=counters.c.last + missing).returning(counters.c.last)
@@ -321,12 +333,12 @@ def _flat_case(life: Lifecycle, call: Any, where: str, row: dict[str, Any]) -> C
     opened = when("opened_at") or call.now
     key = text("key")
     if key is not None:
-        key = key.upper()
-        prefix, _, number = key.partition("-")
-        if prefix != life.prefix or not number.isdigit():
+        prefix, _, number = key.upper().partition("-")
+        if prefix != life.prefix or not number.isdigit() or int(number) < 1:
             raise InvalidInput(
                 f"{where}, column key: {key!r} is not {life.a_noun} key ({life.prefix}-N)"
             )
+        key = f"{prefix}-{int(number)}"  # INC-007 is INC-7
     stage_name = text("stage")
     try:
         stage = life.stage(stage_name).name if stage_name else None

@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
+from svcops.domain.errors import Conflict, InvalidInput
+
 
 def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert `rows` (dicts of column name to stored value) into `table` in one executemany."""
@@ -26,8 +28,17 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, A
         f"({columns}) VALUES ({', '.join(marker for _ in names)})"
     )
     values = [tuple(row[name] for name in names) for row in rows]
+    dbapi = connection.dialect.dbapi
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(sql, values)
+    except dbapi.IntegrityError as exc:  # type: ignore[union-attr]
+        raise Conflict(f"the import conflicts with what is stored: {_first_line(exc)}") from None
+    except (dbapi.DataError, dbapi.ProgrammingError) as exc:  # type: ignore[union-attr]
+        raise InvalidInput(f"the database refused a value: {_first_line(exc)}") from None
     finally:
         cursor.close()
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
