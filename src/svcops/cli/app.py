@@ -187,6 +187,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     set_overrides(db=None)
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:  # bytes the terminal's encoding could not read
+            output.error(f"argument {arg!r} is not valid UTF-8 text")
+            return int(ExitCode.USAGE)
     try:
         command = typer.main.get_command(build_app(*requested_command(args)))
         outcome = execute(command, args)

@@ -10,13 +10,16 @@ import io
 import json
 import sys
 from contextlib import nullcontext, redirect_stdout
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any, BinaryIO
 
 import typer
 
 from svcops.cli import output
 
-NOT_IN_BATCH = {"batch", "demo"}  # a batch inside a batch; a demo that replaces the database
+# a batch inside a batch; a demo that replaces the database; bulk commands of their own
+# (an import from `-` would read the batch's own lines)
+NOT_IN_BATCH = {"batch", "demo", "export", "import", "import-log"}
+NOT_IN_ATOMIC = {"db"}  # schema commands take their own lock: inside one transaction they wait
 
 
 def command(
@@ -46,10 +49,15 @@ def command(
         guard = all_or_nothing()
     try:
         with guard:
-            for number, line in enumerate(stream, start=1):
-                if not line.strip():
-                    continue
-                report = _run_line(tree, number, line)
+            for number, raw in enumerate(stream, start=1):
+                try:
+                    line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    report = _failure(number, 2, f"not UTF-8 text (byte {exc.start + 1})")
+                else:
+                    if not line.strip():
+                        continue
+                    report = _run_line(tree, number, line, atomic)
                 _emit(report)
                 if report["exit"] != 0:
                     first_failure = first_failure or report["exit"]
@@ -58,7 +66,7 @@ def command(
     except _Stop:
         pass
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
     if first_failure:
         raise typer.Exit(first_failure)
@@ -68,18 +76,19 @@ class _Stop(Exception):
     """The first failure of an atomic batch: leave the transaction, rolling it back."""
 
 
-def _open(source: str) -> TextIO:
+def _open(source: str) -> BinaryIO:
+    """Bytes, so that one line that is not UTF-8 is that line's error, not the batch's."""
     from svcops.domain.errors import InvalidInput
 
     if source == "-":
-        return sys.stdin
+        return sys.stdin.buffer
     try:
-        return open(source, encoding="utf-8")
+        return open(source, "rb")
     except OSError as exc:
         raise InvalidInput(f"cannot read {source}: {exc.strerror}") from None
 
 
-def _run_line(tree: Any, number: int, line: str) -> dict[str, Any]:
+def _run_line(tree: Any, number: int, line: str, atomic: bool) -> dict[str, Any]:
     from svcops.cli.app import ROOT_OPTIONS_WITH_VALUES, execute
 
     try:
@@ -90,6 +99,13 @@ def _run_line(tree: Any, number: int, line: str) -> dict[str, Any]:
         return _failure(number, 2, "a line must be a JSON array of strings (svcops arguments)")
     if args[0] in NOT_IN_BATCH:
         return _failure(number, 2, f"svcops {args[0]} cannot run inside a batch")
+    if atomic and args[0] in NOT_IN_ATOMIC:
+        return _failure(number, 2, f"svcops {args[0]} cannot run inside an --atomic batch")
+    try:
+        for arg in args:
+            arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return _failure(number, 2, "an argument is not valid text (a lone surrogate)")
     if args[0] in ROOT_OPTIONS_WITH_VALUES or args[0].startswith("-"):
         return _failure(number, 2, "root options go before `batch` (svcops --db X batch)")
     buffer = io.StringIO()

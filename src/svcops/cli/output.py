@@ -105,10 +105,14 @@ def emit(shape: Shape, fmt: str, *, quiet: bool = False, zone: tzinfo | None = N
     out = stdout()
     if quiet:
         _columns, rows = _flat(shape)
-        for row in rows:
-            value = row.get(shape.key)
-            if value is not None:
-                out.write(f"{value}\n")
+        try:
+            for row in rows:
+                value = row.get(shape.key)
+                if value is not None:
+                    out.write(f"{value}\n")
+            out.flush()
+        except BrokenPipeError:
+            raise ReaderGone from None
         return
     writer: Callable[[Shape, TextIO, tzinfo | None], None] = _WRITERS[fmt]
     try:

@@ -1,6 +1,10 @@
 """`svcops export`, `svcops import` and `svcops import-log`: moving data in and out."""
 
+import io
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, TextIO
 
@@ -11,14 +15,36 @@ from svcops.cli.options import Format
 
 
 def _source(path: str) -> TextIO:
+    """The input as UTF-8 text (a byte-order mark is dropped), from a file or stdin."""
     from svcops.domain.errors import InvalidInput
 
     if path == "-":
-        return sys.stdin
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
     try:
         return open(path, encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+
+
+@contextmanager
+def _reading(path: str) -> Iterator[TextIO]:
+    """The opened input; text that is not UTF-8 is bad input (exit 2), not a crash."""
+    from svcops.domain.errors import InvalidInput
+
+    stream = _source(path)
+    try:
+        yield stream
+    except UnicodeDecodeError as exc:
+        where = "standard input" if path == "-" else path
+        raise InvalidInput(
+            f"{where} is not UTF-8 text (a byte {exc.object[exc.start]:#x} near there)",
+            hint="convert it first, e.g. iconv -f latin1 -t utf-8",
+        ) from None
+    finally:
+        if path == "-":
+            stream.detach()  # type: ignore[attr-defined]
+        else:
+            stream.close()
 
 
 def export_command(
@@ -29,16 +55,25 @@ def export_command(
 ) -> None:
     """Write the whole database as NDJSON: one object per line with a `type` field, keys
     preserved. `svcops import` reads it back, into this backend or another."""
+    from svcops.domain.errors import InvalidInput
     from svcops.services.transfer import export_lines
 
     if out is None:
-        for line in export_lines():
-            output.stdout().write(line + "\n")
+        try:
+            for line in export_lines():
+                output.stdout().write(line + "\n")
+        except BrokenPipeError:
+            raise output.ReaderGone from None
         return
-    # a file appears whole or not at all: written beside it, renamed when complete
+    # a file appears whole or not at all (written beside it, renamed when complete), and is
+    # as private as the database: records hold personal data
     partial = Path(out + ".partial")
     try:
-        with partial.open("w", encoding="utf-8") as target:
+        descriptor = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {out}: {exc.strerror}") from None
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as target:
             for line in export_lines():
                 target.write(line + "\n")
         partial.replace(out)
@@ -70,17 +105,13 @@ def import_command(
     from svcops.services.history import import_records
     from svcops.services.transfer import import_dump
 
-    stream = _source(source)
-    try:
+    with _reading(source) as stream:
         if kind is None:
             summary = import_dump(stream).as_dict()
         else:
             with output.progress(f"importing {kind}s") as advance:
                 imported = import_records(stream, kind=kind, fmt=fmt_in.lower(), progress=advance)
             summary = imported.as_dict()
-    finally:
-        if stream is not sys.stdin:
-            stream.close()
     if kind is None:  # an export's summary: what happened to each type of object
         rows = [
             {
@@ -116,11 +147,6 @@ def import_log_command(
     from svcops.services.history import import_log, read_mapping
 
     rules = read_mapping(mapping)
-    stream = _source(source)
-    try:
-        with output.progress("importing the log") as advance:
-            summary = import_log(stream, rules, progress=advance)
-    finally:
-        if stream is not sys.stdin:
-            stream.close()
+    with _reading(source) as stream, output.progress("importing the log") as advance:
+        summary = import_log(stream, rules, progress=advance)
     render.show(output.Item(summary.as_dict(), key="records"), fmt, False)
