@@ -108,6 +108,13 @@ def test_sqlite_export_imports_into_postgresql(cli, sqlite_db, pg_db, tmp_path, 
     assert cli("incident", "show", "INC-1", "-f", "json").json()["problem"] == "PRB-1"
 
 
+RECORD = (
+    '{"type": "record", "key": "INC-1", "kind": "incident", "number": 1, "title": "x",'
+    ' "stage": "new", "impact": 2, "problem": null, "opened_at": "2026-11-20T08:00:00Z",'
+    ' "stage_entered_at": "2026-11-20T08:00:00Z"}'
+)
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
@@ -117,6 +124,18 @@ def test_sqlite_export_imports_into_postgresql(cli, sqlite_db, pg_db, tmp_path, 
          ' "action": "open"}', "line 2: unknown record 'INC-77'"),
         ('{"type": "customer", "key": "CUS-9", "name": "X", "created_at": "yesterday"}',
          "line 2: created_at 'yesterday' is not an ISO 8601 time"),
+        (RECORD.replace('"impact": 2', '"impact": "high"'),
+         'line 2: impact must be a whole number from 1 to 3, not "high"'),
+        (RECORD.replace('"number": 1', '"number": 2'),
+         "line 2: number 2 does not match key INC-1"),
+        (RECORD.replace('"title": "x"', '"title": {"nested": 1}'),
+         'line 2: title must be text, not {"nested": 1}'),
+        (RECORD.replace('"problem": null', '"problem": "INC-1"'),
+         "line 2: problem 'INC-1' is not a PRB key"),
+        (RECORD + "\n" + RECORD, "line 3: record INC-1 appears again (first on line 2)"),
+        (RECORD + '\n{"type": "feedback", "key": "FB-1", "record": "INC-1", "csat": 9,'
+         ' "received_at": "2026-11-20T08:00:00Z"}',
+         "line 3: csat must be a whole number from 1 to 5"),
     ],
 )  # fmt: skip
 def test_a_bad_dump_line_is_named_and_nothing_is_kept(cli, db, tmp_path, line, message):
@@ -129,6 +148,18 @@ def test_a_bad_dump_line_is_named_and_nothing_is_kept(cli, db, tmp_path, line, m
     assert result.code == 2
     assert message in result.error_lines[0]
     assert cli("customer", "list", "-f", "json").json() == []
+    assert cli("incident", "list", "-f", "json").json() == []
+
+
+def test_a_link_removed_in_the_dump_is_removed_on_import(cli, db, tmp_path):
+    build_desk(cli)
+    lines = export(cli)
+    unlinked = [line.replace('"problem":"PRB-1"', '"problem":null') for line in lines]
+    dump = tmp_path / "unlinked.ndjson"
+    dump.write_text("\n".join(unlinked) + "\n")
+    assert cli("import", str(dump)).code == 0
+    assert cli("incident", "show", "INC-1", "-f", "json").json()["problem"] is None
+    assert export(cli) == unlinked
 
 
 def test_flat_csv_import_builds_history_that_reports_read(cli, db, tmp_path):

@@ -9,7 +9,7 @@ duplicated. Export, import, export gives the same lines, across backends too.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +18,8 @@ from sqlalchemy import Table, insert, select, update
 from sqlmodel import Session, SQLModel
 
 from svcops.domain.errors import InvalidInput
-from svcops.domain.kinds import BY_PREFIX, LIFECYCLES
+from svcops.domain.kinds import CHANNELS, DELIVERY_MODELS, DIRECTIONS, LIFECYCLES
+from svcops.domain.priority import PRIORITIES
 from svcops.domain.timeparse import format_instant
 from svcops.services.base import transaction
 from svcops.store.tables import (
@@ -151,6 +152,40 @@ class _Line:
             raise self.fail(f"{self.obj.get('type')} needs {name!r}")
         return value
 
+    def text(self, name: str, *, required: bool = False, choices: Sequence[str] = ()) -> str | None:
+        """A string field (or null); with `choices`, one of them."""
+        value = self.get(name, required=required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(f"{name} must be text, not {json.dumps(value)}")
+        if choices and value not in choices:
+            raise self.fail(f"{name} {value!r} is not one of {', '.join(choices)}")
+        return value
+
+    def whole(
+        self, name: str, low: int, high: int, *, required: bool = False, default: int | None = None
+    ) -> int | None:
+        """A whole-number field within [low, high] (or null, or `default`)."""
+        value = self.get(name, required=required)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.fail(
+                f"{name} must be a whole number from {low} to {high}, not {json.dumps(value)}"
+            )
+        return value
+
+    def key(self, name: str, prefixes: Sequence[str], *, required: bool = True) -> str | None:
+        """A key field (INC-4): upper-cased, of one of `prefixes`."""
+        value = self.text(name, required=required)
+        if value is None:
+            return None
+        prefix, _, digits = value.upper().partition("-")
+        if prefix not in prefixes or not digits.isdigit() or int(digits) < 1:
+            raise self.fail(f"{name} {value!r} is not a {' or '.join(prefixes)} key")
+        return f"{prefix}-{int(digits)}"
+
     def time(self, name: str, *, required: bool = False) -> int | None:
         value = self.get(name, required=required)
         if value is None:
@@ -212,6 +247,7 @@ class _Loader:
         self.record_ids: dict[str, int] = {}
         self.links: list[tuple[_Line, str, str]] = []  # (line, record key, problem key)
         self.touched: set[int] = set()  # records that existed before: dedupe their history
+        self.seen: dict[tuple[str, str], int] = {}
         self.feedback_keys: set[str] = set()
 
     def take(self, line: _Line) -> None:
@@ -258,9 +294,8 @@ class _Loader:
         counters = table(KeyCounter)
         existing = dict(self.connection.execute(select(counters.c.prefix, counters.c.last)).all())
         for line in lines:
-            prefix, last = line.get("prefix", required=True), line.get("last", required=True)
-            if not isinstance(last, int) or last < 0:
-                raise line.fail(f"counter last must be a whole number, not {last!r}")
+            prefix = line.text("prefix", required=True)
+            last = line.whole("last", 0, 10**12, required=True)
             if prefix not in existing:
                 self.connection.execute(insert(counters).values(prefix=prefix, last=last))
                 self.summary.added["counter"] += 1
@@ -307,10 +342,12 @@ class _Loader:
     def _load_customer(self, lines: list[_Line]) -> None:
         rows = []
         for line in lines:
+            key = str(line.key("key", ("CUS",)))
+            self._once("customer", key, line)
             rows.append((line, {
-                "key": str(line.get("key", required=True)).upper(),
-                "name": line.get("name", required=True), "email": line.get("email"),
-                "org": line.get("org"), "created_at": line.time("created_at", required=True),
+                "key": key, "name": line.text("name", required=True),
+                "email": line.text("email"), "org": line.text("org"),
+                "created_at": line.time("created_at", required=True),
             }))  # fmt: skip
         self._upsert("customer", Customer, rows, self.customer_ids)
 
@@ -330,35 +367,57 @@ class _Loader:
     def _load_record(self, lines: list[_Line]) -> None:
         rows = []
         for line in lines:
-            key = str(line.get("key", required=True)).upper()
-            kind = line.get("kind", required=True)
-            life = LIFECYCLES.get(kind)
-            if life is None or BY_PREFIX.get(key.split("-", 1)[0]) is not life:
-                raise line.fail(f"record {key!r} of kind {kind!r} does not fit svcops' kinds")
-            life.stage(str(line.get("stage", required=True)))
-            values: dict[str, Any] = {}
+            kind = line.text("kind", required=True, choices=tuple(LIFECYCLES))
+            life = LIFECYCLES[str(kind)]
+            key = str(line.key("key", (life.prefix,)))
+            self._once("record", key, line)
+            stages = tuple(stage.name for stage in life.stages)
+            customer = line.key("customer", ("CUS",), required=False)
+            values: dict[str, Any] = {
+                "key": key,
+                "kind": kind,
+                "number": line.whole("number", 1, 10**12, required=True),
+                "title": line.text("title", required=True),
+                "stage": line.text("stage", required=True, choices=stages),
+                "priority": line.text("priority", choices=PRIORITIES),
+                "priority_overridden": bool(line.get("priority_overridden")),
+                "impact": line.whole("impact", 1, 3),
+                "urgency": line.whole("urgency", 1, 3),
+                "channel": line.text("channel", choices=CHANNELS),
+                "model": line.text("model", choices=DELIVERY_MODELS),
+                "hold_reason": line.text("hold_reason"),
+                "held_from": line.text("held_from", choices=stages),
+                "paused_s": line.whole("paused_s", 0, 10**12, default=0),
+                "reopen_count": line.whole("reopen_count", 0, 10**9, default=0),
+                "version": line.whole("version", 1, 10**12, default=1),
+                "customer_id": self._customer_id(line, customer),
+                "problem_id": None,  # set once every record is in (see _link)
+            }  # fmt: skip
+            for name in ("service", "category", "assignee", "team", "root_cause", "workaround"):
+                values[name] = line.text(name)
             for name in RECORD_FIELDS:
-                if name in ("customer", "problem"):
-                    continue
-                values[name] = line.time(name) if name in TIME_FIELDS else line.get(name)
-            for name in ("number", "title", "opened_at", "stage_entered_at"):
-                if values[name] is None:
-                    raise line.fail(f"record needs {name!r}")
-            values.update(
-                key=key,
-                customer_id=self._customer_id(line, line.get("customer")),
-                priority_overridden=bool(values["priority_overridden"]),
-                paused_s=values["paused_s"] or 0,
-                reopen_count=values["reopen_count"] or 0,
-                version=values["version"] or 1,
-            )
-            if line.get("problem"):
-                self.links.append((line, key, str(line.get("problem")).upper()))
+                if name in TIME_FIELDS:
+                    values[name] = line.time(
+                        name, required=name in ("opened_at", "stage_entered_at")
+                    )
+            if values["number"] != int(key.split("-")[1]):
+                raise line.fail(f"number {values['number']} does not match key {key}")
+            problem = line.key("problem", ("PRB",), required=False)
+            if problem is not None:
+                if kind != "incident":
+                    raise line.fail(f"only incidents link to problems, not {key}")
+                self.links.append((line, key, problem))
             rows.append((line, values))
         self._upsert("record", Record, rows, self.record_ids)
 
+    def _once(self, kind: str, key: str, line: _Line) -> None:
+        """A key may appear once per import and type: twice would silently overwrite."""
+        first = self.seen.setdefault((kind, key), line.number)
+        if first != line.number:
+            raise line.fail(f"{kind} {key} appears again (first on line {first})")
+
     def _record_id(self, line: _Line) -> int:
-        key = str(line.get("record", required=True)).upper()
+        key = str(line.key("record", tuple(lc.prefix for lc in LIFECYCLES.values())))
         if key not in self.record_ids:
             records = table(Record)
             found = self.connection.execute(
@@ -394,9 +453,9 @@ class _Loader:
         def make(line: _Line, record_id: int) -> dict[str, Any]:
             return {"record_id": record_id, "at": line.time("at", required=True),
                     "recorded_at": line.time("recorded_at") or line.time("at"),
-                    "actor": line.get("actor", required=True),
-                    "action": line.get("action", required=True), "from_value": line.get("from"),
-                    "to_value": line.get("to"), "note": line.get("note")}  # fmt: skip
+                    "actor": line.text("actor", required=True),
+                    "action": line.text("action", required=True), "from_value": line.text("from"),
+                    "to_value": line.text("to"), "note": line.text("note")}  # fmt: skip
 
         fields = ("record_id", "at", "recorded_at", "actor", "action", "from_value", "to_value",
                   "note")  # fmt: skip
@@ -404,10 +463,11 @@ class _Loader:
 
     def _load_contact(self, lines: list[_Line]) -> None:
         def make(line: _Line, record_id: int) -> dict[str, Any]:
-            return {"record_id": record_id, "channel": line.get("channel", required=True),
-                    "direction": line.get("direction", required=True),
-                    "at": line.time("at", required=True), "agent": line.get("agent"),
-                    "note": line.get("note")}  # fmt: skip
+            return {"record_id": record_id,
+                    "channel": line.text("channel", required=True, choices=CHANNELS),
+                    "direction": line.text("direction", required=True, choices=DIRECTIONS),
+                    "at": line.time("at", required=True), "agent": line.text("agent"),
+                    "note": line.text("note")}  # fmt: skip
 
         fields = ("record_id", "channel", "direction", "at", "agent", "note")
         self._load_history("contact", Contact, lines, make, fields)
@@ -415,15 +475,21 @@ class _Loader:
     def _load_feedback(self, lines: list[_Line]) -> None:
         rows, scores = [], {}
         for line in lines:
-            key = str(line.get("key", required=True)).upper()
+            key = str(line.key("key", ("FB",)))
+            self._once("feedback", key, line)
             given = line.get("scores") or {}
-            if not isinstance(given, dict):
-                raise line.fail("feedback scores must be an object of dimension: score")
+            valid = isinstance(given, dict) and all(
+                isinstance(d, str) and isinstance(v, int) and not isinstance(v, bool)
+                and 1 <= v <= 5 for d, v in given.items()
+            )  # fmt: skip
+            if not valid:
+                raise line.fail("feedback scores must be an object of dimension: score (1-5)")
             scores[key] = given
             self.feedback_keys.add(key)
             rows.append((line, {
-                "key": key, "record_id": self._record_id(line), "csat": line.get("csat"),
-                "ces": line.get("ces"), "comment": line.get("comment"),
+                "key": key, "record_id": self._record_id(line),
+                "csat": line.whole("csat", 1, 5), "ces": line.whole("ces", 1, 7),
+                "comment": line.text("comment"),
                 "received_at": line.time("received_at", required=True),
             }))  # fmt: skip
         ids: dict[str, int] = {}
