@@ -326,3 +326,65 @@ def test_mapping_errors(cli, db, tmp_path):
     result = cli("import-log", str(FIXTURES / "helpdesk_slice.csv"), "--mapping", str(mapping))
     assert result.code == 2
     assert "the log has no column 'c'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('title,service\n"abc,x\nB,y\n', "unexpected end of data"),
+        ("title,title\nA,B\n", "column 'title' appears more than once"),
+        ("title,service\nA\n", "line 2: fewer values than columns"),
+        ("title,service\nA,b,c\n", "line 2: more values than columns"),
+        ("title,reopen_count\nA,99999999999999999999\n", "reopen_count must be a whole number"),
+        ("title,stage,opened_at\nA,closed,2026-11-01T10:00:00Z\n", "needs closed_at"),
+    ],
+)
+def test_csv_that_cannot_be_read_faithfully_is_refused(cli, db, tmp_path, text, message):
+    source = tmp_path / "odd.csv"
+    source.write_text(text)
+    result = cli("import", str(source), "--kind", "incident")
+    assert result.code == 2, result.stderr
+    assert message in result.error_lines[0]
+    assert cli("incident", "list", "-f", "json").json() == []
+
+
+def test_a_history_that_leaves_a_closed_stage_reopens(cli, db, tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "case,time,state\n"
+        "C1,2026-01-01T10:00:00Z,Open\nC1,2026-01-01T11:00:00Z,Done\n"
+        "C1,2026-01-02T11:00:00Z,Closed\nC1,2026-01-03T09:00:00Z,In Progress\n"
+    )
+    mapping = tmp_path / "jira.toml"
+    mapping.write_text(
+        'kind = "incident"\ncase = "case"\ntime = "time"\nstage = "state"\n[stages]\n'
+        '"Open" = "new"\n"Done" = "resolved"\n"Closed" = "closed"\n"In Progress" = "in_progress"\n'
+    )
+    result = cli("import-log", str(log), "--mapping", str(mapping), "-f", "json")
+    assert result.code == 0, result.stderr
+    assert result.json()["anomalies"] == 1  # closed -> in_progress is no move svcops allows
+    shown = cli("incident", "show", "INC-1", "-f", "json").json()
+    assert (shown["stage"], shown["closed_at"], shown["resolved_at"]) == ("in_progress", None, None)
+    assert shown["reopen_count"] == 1
+    metrics = cli("report", "metrics", "--since", "2026-01-01T00:00:00Z", "--until",
+                  "2026-01-04T00:00:00Z", "-f", "json").json()["groups"][0]["metrics"]  # fmt: skip
+    assert (metrics["backlog"], metrics["reopen_pct"], metrics["resolved"]) == (1, 100.0, 1)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('dayfirst = "false"\n', "dayfirst must be bool, not 'false'"),
+        ('delimiter = ";;"\n', "delimiter must be one character"),
+        ('hold_reason = "lunch"\n', "hold_reason 'lunch' is not one of"),
+        ("time_format = 5\n", "time_format must be str, not 5"),
+    ],
+)
+def test_mapping_values_are_checked(cli, db, tmp_path, extra, message):
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        'kind = "incident"\ncase = "c"\ntime = "t"\nstage = "s"\n' + extra + '[stages]\nx = "new"\n'
+    )
+    result = cli("import-log", str(FIXTURES / "helpdesk_slice.csv"), "--mapping", str(mapping))
+    assert result.code == 2
+    assert message in result.error_lines[0]

@@ -116,6 +116,14 @@ REQUEST = Lifecycle(
 LIFECYCLES: dict[str, Lifecycle] = {lc.kind: lc for lc in (INCIDENT, PROBLEM, REQUEST)}
 BY_PREFIX: dict[str, Lifecycle] = {lc.prefix: lc for lc in LIFECYCLES.values()}
 
+# the event actions that change a record's stage: opening, every lifecycle verb, and a move an
+# imported history observed that the lifecycle would not allow
+STAGE_EVENT_ACTIONS = (
+    "open",
+    "observed",
+    *sorted({verb for life in LIFECYCLES.values() for verb in life.verbs}),
+)
+
 CHANNELS = ("phone", "email", "chat", "portal", "in_person", "monitoring")
 DIRECTIONS = ("inbound", "outbound")
 DELIVERY_MODELS = ("customer_service", "support", "product_delivery")

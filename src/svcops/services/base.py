@@ -60,10 +60,10 @@ def settings_call() -> Call:
 
 
 @contextmanager
-def transaction(*, write: bool) -> Iterator[tuple[Session, Call]]:
+def transaction(*, write: bool, snapshot: bool = False) -> Iterator[tuple[Session, Call]]:
     """One unit of work with its call context."""
     call = settings_call()
-    with unit_of_work(call.settings.database_url, write=write) as session:
+    with unit_of_work(call.settings.database_url, write=write, snapshot=snapshot) as session:
         yield session, call
 
 

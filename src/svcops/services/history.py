@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ from svcops.store.bulk import bulk_insert
 from svcops.store.tables import Contact, Event, KeyCounter, Record
 
 BATCH = 5_000
+csv.field_size_limit(16 * 1024 * 1024)  # long notes and descriptions are data, not errors
 TEXT_FIELDS = ("title", "service", "category", "team", "assignee", "root_cause", "workaround")
 FLAT_FIELDS = (
     "key", "title", "impact", "urgency", "priority", "service", "category", "channel",
@@ -272,15 +274,31 @@ def _flat_rows(source: Iterable[str], fmt: str) -> Iterator[tuple[str, dict[str,
             _check_columns(list(row), f"line {number}")
             yield f"line {number}", row
         return
-    reader = csv.DictReader(source)
-    _check_columns(list(reader.fieldnames or []), "line 1")
-    for row in reader:
-        if None in row:
-            raise InvalidInput(f"line {reader.line_num}: more values than columns")
-        yield f"line {reader.line_num}", {k: (v if v != "" else None) for k, v in row.items()}
+    reader = csv.DictReader(source, strict=True)
+    with _csv_errors(reader):
+        columns = list(reader.fieldnames or [])
+        _check_columns(columns, "line 1")
+        for row in reader:
+            if None in row:
+                raise InvalidInput(f"line {reader.line_num}: more values than columns")
+            if len(row) > len([v for v in row.values() if v is not None]):
+                raise InvalidInput(f"line {reader.line_num}: fewer values than columns")
+            yield f"line {reader.line_num}", {k: (v if v != "" else None) for k, v in row.items()}
+
+
+@contextmanager
+def _csv_errors(reader: Any) -> Iterator[None]:
+    """A CSV the csv module cannot read (an unclosed quote...) is bad input at its line."""
+    try:
+        yield
+    except csv.Error as exc:
+        raise InvalidInput(f"after line {reader.line_num}: {exc} (an unclosed quote?)") from None
 
 
 def _check_columns(columns: list[str], where: str) -> None:
+    repeated = [c for c in columns if columns.count(c) > 1]
+    if repeated:
+        raise InvalidInput(f"{where}: column {repeated[0]!r} appears more than once")
     unknown = [c for c in columns if c not in FLAT_FIELDS]
     if unknown:
         raise InvalidInput(
@@ -323,7 +341,8 @@ def _flat_case(life: Lifecycle, call: Any, where: str, row: dict[str, Any]) -> C
             raise InvalidInput(f"unknown channel {fields['channel']!r}")
         if fields["model"] and fields["model"] not in DELIVERY_MODELS:
             raise InvalidInput(f"unknown model {fields['model']!r}")
-        if fields["reopen_count"] is not None and not str(fields["reopen_count"]).isdigit():
+        reopens = fields["reopen_count"]
+        if reopens is not None and (not str(reopens).isdigit() or int(reopens) > 10**9):
             raise InvalidInput(
                 f"reopen_count must be a whole number, not {fields['reopen_count']!r}"
             )
@@ -441,13 +460,38 @@ def read_mapping(path: str) -> Mapping:
     for name in ("kind", "case", "time", "stage", "stages"):
         if name not in raw:
             raise InvalidInput(f"mapping {path}: {name!r} is missing")
-    life = lifecycle(str(raw["kind"]))
+    if not isinstance(raw["kind"], str):
+        raise InvalidInput(f"mapping {path}: kind must be str, not {raw['kind']!r}")
+    life = lifecycle(raw["kind"])
     stages = {str(k): str(v) for k, v in dict(raw["stages"]).items()}
     for value, stage in stages.items():
         try:
             life.stage(stage)
         except InvalidInput as exc:
             raise InvalidInput(f"mapping {path}: [stages] {value!r}: {exc.message}") from None
+
+    def need(name: str, kind: type, value: Any) -> None:
+        if not isinstance(value, kind):
+            raise InvalidInput(f"mapping {path}: {name} must be {kind.__name__}, not {value!r}")
+
+    for name in ("kind", "case", "time", "stage"):
+        need(name, str, raw[name])
+    need("stages", dict, raw["stages"])
+    need("fields", dict, raw.get("fields", {}))
+    for table_name in ("stages", "fields"):
+        for key, value in dict(raw.get(table_name, {})).items():
+            need(f"[{table_name}] {key}", str, value)
+    need("dayfirst", bool, raw.get("dayfirst", False))
+    need("delimiter", str, raw.get("delimiter", ","))
+    if len(str(raw.get("delimiter", ","))) != 1:
+        raise InvalidInput(f"mapping {path}: delimiter must be one character")
+    if raw.get("time_format") is not None:
+        need("time_format", str, raw["time_format"])
+    if raw.get("hold_reason") is not None and raw["hold_reason"] not in life.hold_reasons:
+        reasons = ", ".join(life.hold_reasons) or "nothing (this kind has no holds)"
+        raise InvalidInput(
+            f"mapping {path}: hold_reason {raw['hold_reason']!r} is not one of {reasons}"
+        )
     fields = {str(k): str(v) for k, v in dict(raw.get("fields", {})).items()}
     allowed = (*TEXT_FIELDS, "impact", "urgency", "channel")
     for name in fields:
@@ -470,8 +514,15 @@ def import_log(
     progress: Callable[[int, int | None], None] | None = None,
 ) -> HistorySummary:  # fmt: skip
     """An event log, one row per state change of a case, rebuilt into records."""
+    reader = csv.DictReader(source, delimiter=mapping.delimiter, strict=True)
+    with _csv_errors(reader):
+        return _import_log_rows(reader, mapping, progress)
+
+
+def _import_log_rows(
+    reader: Any, mapping: Mapping, progress: Callable[[int, int | None], None] | None
+) -> HistorySummary:
     life = lifecycle(mapping.kind)
-    reader = csv.DictReader(source, delimiter=mapping.delimiter)
     columns = [c.lstrip("\ufeff") for c in reader.fieldnames or []]
     reader.fieldnames = columns
     for needed in (mapping.case, mapping.time, mapping.stage, *mapping.fields.values()):

@@ -66,7 +66,7 @@ def _out(value: Any, name: str) -> Any:
 
 def export_lines() -> Iterator[str]:
     """The database as NDJSON lines, streamed (one read transaction)."""
-    with transaction(write=False) as (session, _call):
+    with transaction(write=False, snapshot=True) as (session, _call):
         for obj in _export_objects(session):
             yield json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 

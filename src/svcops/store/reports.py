@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
+from svcops.domain.kinds import STAGE_EVENT_ACTIONS
+
 # --by groups that are columns (time groups are periods, cut by the service layer)
 GROUP_COLUMNS = {
     "team": "r.team",
@@ -27,7 +29,7 @@ GROUP_COLUMNS = {
     "model": "r.model",
     "customer": "cu.key",
 }
-STAGE_ACTIONS = ("open", "advance", "hold", "resume", "resolve", "close", "reopen", "cancel")
+STAGE_ACTIONS = STAGE_EVENT_ACTIONS
 DURATIONS = {
     # metric: (population, value)
     "first_response_s": (

@@ -20,10 +20,11 @@ _CONFLICT_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lo
 
 
 @contextmanager
-def unit_of_work(url: str, *, write: bool) -> Iterator[Session]:
+def unit_of_work(url: str, *, write: bool, snapshot: bool = False) -> Iterator[Session]:
     """A session in one transaction, committed on success and rolled back on any error.
 
     Inside an outer unit of work (batch --atomic) this joins the outer transaction instead.
+    With `snapshot`, a long read (export) sees one consistent moment on PostgreSQL too.
     """
     outer = _ambient.get()
     if outer is not None:
@@ -32,7 +33,11 @@ def unit_of_work(url: str, *, write: bool) -> Iterator[Session]:
     engine = engine_for(url)
     with translate_errors():
         ensure_current(engine)
-        bind = engine.execution_options(**{WRITE: write})
+        options: dict[str, object] = {WRITE: write}
+        if snapshot and engine.dialect.name == "postgresql":
+            # every statement sees the same moment (SQLite's read transaction already does)
+            options["isolation_level"] = "REPEATABLE READ"
+        bind = engine.execution_options(**options)
         with Session(bind, expire_on_commit=False, autoflush=True) as session:
             token = _ambient.set(session)
             try:
