@@ -70,6 +70,8 @@ def transaction(*, write: bool, snapshot: bool = False) -> Iterator[tuple[Sessio
 def clean_text(value: str | None, what: str, *, required: bool = False) -> str | None:
     """Trimmed text, None when blank; InvalidInput when a required text is blank."""
     cleaned = value.strip() if value is not None else None
+    if cleaned and "\x00" in cleaned:  # PostgreSQL cannot store it: refuse it everywhere
+        raise InvalidInput(f"{what} contains a NUL character")
     if not cleaned:
         if required:
             raise InvalidInput(f"{what} must not be empty")

@@ -159,6 +159,8 @@ class _Line:
             return None
         if not isinstance(value, str):
             raise self.fail(f"{name} must be text, not {json.dumps(value)}")
+        if "\x00" in value:
+            raise self.fail(f"{name} contains a NUL character (PostgreSQL cannot store it)")
         if choices and value not in choices:
             raise self.fail(f"{name} {value!r} is not one of {', '.join(choices)}")
         return value
