@@ -65,6 +65,9 @@ class Lifecycle:
     def __post_init__(self) -> None:
         # looked up for every move (and every imported row): a dict, not a scan
         object.__setattr__(self, "_by_name", {s.name: s for s in self.stages})
+        moves = {s.name: [(t.verb, t.target) for t in self.transitions if s.name in t.sources]
+                 for s in self.stages}  # fmt: skip
+        object.__setattr__(self, "_moves", moves)
         names = [s.name for s in self.stages]
         known = set(names) | {RETURN_TO_HELD}
         for t in self.transitions:
@@ -102,7 +105,7 @@ class Lifecycle:
 
     def moves_from(self, stage: str) -> list[tuple[str, str]]:
         """(verb, target) pairs allowed from `stage`."""
-        return [(t.verb, t.target) for t in self.transitions if stage in t.sources]
+        return list(self.__dict__["_moves"].get(stage, []))
 
     @property
     def a_noun(self) -> str:
