@@ -12,13 +12,14 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from svcops.config import Settings
@@ -30,7 +31,7 @@ from svcops.domain.priority import check_level, check_priority, priority_for
 from svcops.domain.timeparse import format_instant, parse_when
 from svcops.services.base import FUTURE_SLACK, transaction
 from svcops.services.transfer import json_objects, table
-from svcops.store.bulk import bulk_insert
+from svcops.store.bulk import bulk_insert, bulk_insert_rows
 from svcops.store.tables import Contact, Event, KeyCounter, Record
 
 BATCH = 5_000
@@ -76,8 +77,18 @@ class HistorySummary:
 # ---- building records -------------------------------------------------------------------------
 
 
+EVENT_COLUMNS = ("record_id", "at", "recorded_at", "actor", "action", "from_value", "to_value",
+                 "note")  # fmt: skip
+CONTACT_COLUMNS = ("record_id", "channel", "direction", "at")
+
+
 class _Builder:
-    """Turns cases into rows and writes them in batches."""
+    """Turns cases into rows and writes them in batches.
+
+    Keys and record ids are handed out here, under the import's write lock, so that building
+    the next batch never waits on the database; each batch is written by one background
+    thread while the next is built (SQLite and psycopg release the GIL while they work).
+    """
 
     def __init__(
         self, session: Session, settings: Settings, life: Lifecycle,
@@ -91,6 +102,21 @@ class _Builder:
         self.pending: list[Case] = []
         self.given_keys: set[str] = set()
         self.now = datetime.now(UTC)
+        records, counters = table(Record), table(KeyCounter)
+        if self.connection.dialect.name == "postgresql":
+            # concurrent opens wait for the import (they would take numbers it hands out)
+            self.connection.exec_driver_sql("LOCK TABLE record IN SHARE ROW EXCLUSIVE MODE")
+        self.last_number = int(
+            self.connection.execute(
+                update(counters).where(counters.c.prefix == life.prefix)
+                .values(last=counters.c.last).returning(counters.c.last)
+            ).scalar_one()
+        )  # fmt: skip
+        self.next_id = 1 + int(
+            self.connection.execute(select(func.coalesce(func.max(records.c.id), 0))).scalar_one()
+        )
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="svcops-import")
+        self.writing: Future[None] | None = None
 
     def add(self, case: Case) -> None:
         self.pending.append(case)
@@ -102,97 +128,96 @@ class _Builder:
         if not cases:
             return
         keys = self._keys(cases)
-        records, histories = [], []
+        records: list[dict[str, Any]] = []
+        events: list[tuple[Any, ...]] = []
+        contacts: list[tuple[Any, ...]] = []
         for case, (key, number) in zip(cases, keys, strict=True):
-            row, events = self._rows(case, key, number)
+            record_id = self.next_id
+            self.next_id += 1
+            row, history = self._rows(case, key, number)
+            row["id"] = record_id
             records.append(row)
-            histories.append(events)
-        bulk_insert(self.connection, table(Record), records)
-        ids = dict(
-            self.connection.execute(
-                select(table(Record).c.key, table(Record).c.id).where(
-                    table(Record).c.key.in_([r["key"] for r in records])
-                )
-            ).all()
-        )
-        events, contacts = [], []
-        for case, row, history in zip(cases, records, histories, strict=True):
-            record_id = ids[row["key"]]
-            events += [{**event, "record_id": record_id} for event in history]
+            events += [(record_id, *event) for event in history]
             logs = case.logs_contact and self.life.customer_facing
             if logs and row["channel"] and row["channel"] != "monitoring":
-                contacts.append({"record_id": record_id, "channel": row["channel"],
-                                 "direction": "inbound", "at": row["opened_at"]})  # fmt: skip
-        if events:
-            bulk_insert(self.connection, table(Event), events)
-        if contacts:
-            bulk_insert(self.connection, table(Contact), contacts)
+                contacts.append((record_id, row["channel"], "inbound", row["opened_at"]))
+        given = [key for case, (key, _n) in zip(cases, keys, strict=True) if case.key]
+        self.wait()
+        self.writing = self.writer.submit(self._write, records, events, contacts, given)
         self.summary.records += len(records)
         self.summary.events += len(events)
         self.summary.contacts += len(contacts)
         if self.progress is not None:
             self.progress(self.summary.records, None)
 
+    def _write(
+        self, records: list[dict[str, Any]], events: list[tuple[Any, ...]],
+        contacts: list[tuple[Any, ...]], given: list[str],
+    ) -> None:  # fmt: skip
+        if given:
+            taken = self.connection.execute(
+                select(table(Record).c.key).where(table(Record).c.key.in_(given))
+            ).scalars().first()  # fmt: skip
+            if taken:
+                raise Conflict(f"{taken} already exists; import adds new records")
+        bulk_insert(self.connection, table(Record), records)
+        bulk_insert_rows(self.connection, table(Event), EVENT_COLUMNS, events)
+        bulk_insert_rows(self.connection, table(Contact), CONTACT_COLUMNS, contacts)
+
+    def wait(self) -> None:
+        """Let the batch being written finish (and raise what it raised)."""
+        if self.writing is not None:
+            writing, self.writing = self.writing, None
+            writing.result()
+
+    def finish(self) -> HistorySummary:
+        """Write what is left, then move the key counter (and id sequence) past it all."""
+        try:
+            self.flush()
+            self.wait()
+        finally:
+            self.writer.shutdown(wait=True)
+        counters = table(KeyCounter)
+        self.connection.execute(
+            update(counters).where(counters.c.prefix == self.life.prefix)
+            .values(last=self.last_number)
+        )  # fmt: skip
+        if self.connection.dialect.name == "postgresql":
+            self.connection.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('record', 'id'), "
+                "(SELECT COALESCE(MAX(id), 1) FROM record))"
+            )
+        return self.summary
+
     def _keys(self, cases: list[Case]) -> list[tuple[str, int]]:
-        """Given keys are checked; the others are taken from the counter in one step."""
+        """Given keys are kept (and checked when written); the others take the next numbers,
+        which never meet a given key."""
         prefix = self.life.prefix
-        given = [c.key for c in cases if c.key]
         for case in cases:
             if case.key in self.given_keys:
                 raise InvalidInput(f"{case.where}: key {case.key} appears more than once")
             if case.key:
                 self.given_keys.add(case.key)
-        if given:
-            records = table(Record)
-            taken = (
-                self.connection.execute(select(records.c.key).where(records.c.key.in_(given)))
-                .scalars()
-                .all()
-            )
-            if taken:
-                raise Conflict(f"{taken[0]} already exists; import adds new records")
-            if len(set(given)) != len(given):
-                duplicate = Counter(given).most_common(1)[0][0]
-                raise InvalidInput(f"key {duplicate} appears more than once")
-        missing = sum(1 for c in cases if not c.key)
-        counters = table(KeyCounter)
-        if given:  # numbers handed out below must not meet a given key
-            highest_given = max(int(key.split("-", 1)[1]) for key in given)
-            self.connection.execute(
-                update(counters).where(counters.c.prefix == prefix, counters.c.last < highest_given)
-                .values(last=highest_given)
-            )  # fmt: skip
-        last = self.connection.execute(
-            update(counters).where(counters.c.prefix == prefix)
-            .values(last=counters.c.last + missing).returning(counters.c.last)
-        ).scalar_one()  # fmt: skip
-        numbers = iter(range(last - missing + 1, last + 1))
+                self.last_number = max(self.last_number, int(case.key.split("-", 1)[1]))
         out = []
         for case in cases:
             if case.key:
                 out.append((case.key, int(case.key.split("-", 1)[1])))
             else:
-                number = next(numbers)
-                out.append((f"{prefix}-{number}", number))
-        highest = max(number for _key, number in out)
-        self.connection.execute(
-            update(counters).where(counters.c.prefix == prefix, counters.c.last < highest)
-            .values(last=highest)
-        )  # fmt: skip
+                self.last_number += 1
+                out.append((f"{prefix}-{self.last_number}", self.last_number))
         return out
 
     def _rows(
         self, case: Case, key: str, number: int
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    ) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
         life = self.life
         progress = lc.start(life, case.opened_at)
         actor = self.settings.actor
         stamp = int(self.now.timestamp())
 
-        def event(at: datetime, action: str, old: str | None, new: str) -> dict[str, Any]:
-            return {"at": int(at.timestamp()), "recorded_at": stamp, "actor": actor,
-                    "action": action, "from_value": old, "to_value": new,
-                    "note": "imported"}  # fmt: skip
+        def event(at: datetime, action: str, old: str | None, new: str) -> tuple[Any, ...]:
+            return (int(at.timestamp()), stamp, actor, action, old, new, "imported")
 
         events = [event(case.opened_at, "open", None, progress.stage)]
         for at, target in sorted(case.changes, key=lambda change: change[0]):
@@ -264,8 +289,7 @@ def import_records(
         builder = _Builder(session, call.settings, life, progress)
         for where, row in _flat_rows(source, fmt):
             builder.add(_flat_case(life, call, where, row))
-        builder.flush()
-        return builder.summary
+        return builder.finish()
 
 
 def _flat_rows(source: Iterable[str], fmt: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -566,8 +590,7 @@ def _import_log_rows(
             # a log shows no customer contacts unless it names the channel
             builder.add(Case(f"case {case_id}", rows[0][0], fields, changes,
                              logs_contact=bool(fields.get("channel"))))  # fmt: skip
-        builder.flush()
-        summary = builder.summary
+        summary = builder.finish()
     summary.skipped_values = dict(skipped.most_common())
     summary.skipped_rows = skipped_rows
     return summary

@@ -18,16 +18,23 @@ from svcops.domain.errors import Conflict, InvalidInput
 
 def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert `rows` (dicts of column name to stored value) into `table` in one executemany."""
-    if not rows:
+    if rows:
+        names = list(rows[0])
+        bulk_insert_rows(connection, table, names, [tuple(row[n] for n in names) for row in rows])
+
+
+def bulk_insert_rows(
+    connection: Connection, table: Table, names: Sequence[str], values: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert tuples of `names`' stored values into `table` in one executemany."""
+    if not values:
         return
-    names = list(rows[0])
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     columns = ", ".join(connection.dialect.identifier_preparer.quote(n) for n in names)
     sql = (
         f"INSERT INTO {connection.dialect.identifier_preparer.format_table(table)} "
         f"({columns}) VALUES ({', '.join(marker for _ in names)})"
     )
-    values = [tuple(row[name] for name in names) for row in rows]
     dbapi = connection.dialect.dbapi
     cursor = connection.connection.cursor()
     try:
