@@ -146,6 +146,7 @@ class Outcome:
     code: int
     message: str | None = None
     hint: str | None = None
+    told: bool = False  # the person has been told already (the group's help was printed)
 
 
 ALL = "*"  # build_app(ALL): every group built, for running many commands in one process
@@ -162,7 +163,7 @@ def execute(command: Any, args: Sequence[str]) -> Outcome:
         return Outcome(int(exc.exit_code), exc.message, exc.hint)
     except NoArgsIsHelpError as exc:
         sys.stderr.write(exc.ctx.get_help() + "\n")
-        return Outcome(int(ExitCode.USAGE), "a command is needed", _click_hint(exc))
+        return Outcome(int(ExitCode.USAGE), "a command is needed", _click_hint(exc), told=True)
     except ClickException as exc:
         return Outcome(int(ExitCode.USAGE), _click_message(exc), _click_hint(exc))
     except (KeyboardInterrupt, typer.Abort):
@@ -201,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BrokenPipeError, output.ReaderGone):
         _silence_stdout()
         return int(ExitCode.OK)
-    if outcome.message is not None and outcome.message != "a command is needed":
+    if outcome.message is not None and not outcome.told:
         output.error(outcome.message, outcome.hint)
     return outcome.code
 
