@@ -39,3 +39,31 @@ def test_every_exit_code_is_documented():
     text = (DOCS / "cli.md").read_text()
     for code in ExitCode:
         assert re.search(rf"^\| *{int(code)} *\|", text, re.M), code
+
+
+def readme_session() -> list[tuple[str, list[str]]]:
+    """The README's console examples: each `$ svcops ...` line with the output shown under it."""
+    import shlex
+
+    text = (DOCS.parent / "README.md").read_text()
+    steps: list[tuple[str, list[str]]] = []
+    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                steps.append((line[2:], []))
+            elif steps and line.strip():
+                steps[-1][1].append(line)
+    for command, _shown in steps:
+        assert shlex.split(command, comments=True)[0] == "svcops", command
+    return steps
+
+
+def test_the_readme_tour_runs_as_written(sh, sqlite_db):
+    """Every command of the README's tour succeeds, in order, and prints what it shows."""
+    import shlex
+
+    for command, shown in readme_session():
+        result = sh(*shlex.split(command, comments=True)[1:])
+        assert result.code == 0, (command, result.stderr)
+        for line in shown:
+            assert line in result.stdout + result.stderr, (command, line)
