@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -85,9 +84,8 @@ CONTACT_COLUMNS = ("record_id", "channel", "direction", "at")
 class _Builder:
     """Turns cases into rows and writes them in batches.
 
-    Keys and record ids are handed out here, under the import's write lock, so that building
-    the next batch never waits on the database; each batch is written by one background
-    thread while the next is built (SQLite and psycopg release the GIL while they work).
+    Keys and record ids are handed out here, under the import's write lock, so a batch needs
+    no lookups: its records, events and contacts are three executemany statements.
     """
 
     def __init__(
@@ -115,8 +113,6 @@ class _Builder:
         self.next_id = 1 + int(
             self.connection.execute(select(func.coalesce(func.max(records.c.id), 0))).scalar_one()
         )
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="svcops-import")
-        self.writing: Future[None] | None = None
 
     def add(self, case: Case) -> None:
         self.pending.append(case)
@@ -142,8 +138,7 @@ class _Builder:
             if logs and row["channel"] and row["channel"] != "monitoring":
                 contacts.append((record_id, row["channel"], "inbound", row["opened_at"]))
         given = [key for case, (key, _n) in zip(cases, keys, strict=True) if case.key]
-        self.wait()
-        self.writing = self.writer.submit(self._write, records, events, contacts, given)
+        self._write(records, events, contacts, given)
         self.summary.records += len(records)
         self.summary.events += len(events)
         self.summary.contacts += len(contacts)
@@ -164,19 +159,9 @@ class _Builder:
         bulk_insert_rows(self.connection, table(Event), EVENT_COLUMNS, events)
         bulk_insert_rows(self.connection, table(Contact), CONTACT_COLUMNS, contacts)
 
-    def wait(self) -> None:
-        """Let the batch being written finish (and raise what it raised)."""
-        if self.writing is not None:
-            writing, self.writing = self.writing, None
-            writing.result()
-
     def finish(self) -> HistorySummary:
         """Write what is left, then move the key counter (and id sequence) past it all."""
-        try:
-            self.flush()
-            self.wait()
-        finally:
-            self.writer.shutdown(wait=True)
+        self.flush()
         counters = table(KeyCounter)
         self.connection.execute(
             update(counters).where(counters.c.prefix == self.life.prefix)
