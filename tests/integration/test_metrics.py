@@ -241,4 +241,42 @@ def test_report_errors(cli, db):
     assert cli("report", "metrics", "--by", "planet").code == 2
     assert cli("report", "metrics", "--by", "day,week").code == 2
     assert cli("report", "metrics", "--since", "2026-11-20", "--until", "2026-11-10").code == 2
-    assert cli("report", "metrics", "--kind", "problem").code == 2
+    assert cli("report", "metrics", "--kind", "change").code == 2
+
+
+def test_problem_figures(cli, db):
+    steps = [
+        # PRB-1: a known error since the 17th, 7 days after it was opened; still one at the end
+        ["problem", "open", "VPN drops", "--at", "2026-11-10T10:00:00Z"],
+        ["problem", "advance", "PRB-1", "--at", "2026-11-10T11:00:00Z"],
+        ["problem", "advance", "PRB-1", "--root-cause", "fw", "--workaround", "reconnect",
+         "--at", "2026-11-17T10:00:00Z"],
+        # PRB-2: opened on the 18th, a known error a day later, resolved on the 20th
+        ["problem", "open", "Mail relay", "--at", "2026-11-18T09:00:00Z"],
+        ["problem", "advance", "PRB-2", "--at", "2026-11-18T10:00:00Z"],
+        ["problem", "advance", "PRB-2", "--root-cause", "limit", "--workaround", "share",
+         "--at", "2026-11-19T09:00:00Z"],
+        ["problem", "resolve", "PRB-2", "--at", "2026-11-20T09:00:00Z"],
+        # PRB-3: opened on the 21st, untouched
+        ["problem", "open", "Printers", "--at", "2026-11-21T09:00:00Z"],
+        # incidents opened in the period and linked: INC-1 (PRB-1), INC-3 (PRB-2); INC-2 is older
+        ["incident", "open", "a", "--at", "2026-11-17T12:00:00Z"],
+        ["incident", "open", "b", "--at", "2026-11-12T12:00:00Z"],
+        ["incident", "open", "c", "--at", "2026-11-19T12:00:00Z"],
+        ["incident", "link", "INC-1", "--problem", "PRB-1"],
+        ["incident", "link", "INC-2", "--problem", "PRB-1"],
+        ["incident", "link", "INC-3", "--problem", "PRB-2"],
+    ]  # fmt: skip
+    for step in steps:
+        run(cli, *step)
+    metrics = report(cli, "--kind", "problem")["groups"][0]["metrics"]
+    assert metrics == {
+        "opened": 2,  # PRB-2, PRB-3
+        "resolved": 1,  # PRB-2
+        "backlog": 2,  # PRB-1 (a known error is still open), PRB-3
+        "known_errors": 1,  # PRB-1
+        "incidents_linked": 2,  # INC-1, INC-3
+        # 604800 (PRB-1) and 86400 (PRB-2): median and mean 345600; p90 86400 + 0.9 * 518400
+        "time_to_known_error_s": {"median": 345600.0, "mean": 345600.0, "p90": 552960.0},
+    }
+    assert cli("report", "metrics", "--kind", "problem,incident").code == 2

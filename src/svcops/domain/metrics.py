@@ -80,7 +80,27 @@ METRICS: tuple[Metric, ...] = (
         "requests with a due date delivered in the period",
     ),
 )  # fmt: skip
-BY_KEY = {metric.key: metric for metric in METRICS}
+# Problems are not customer cases: their own figures (PRODUCT.md 3), reported with --kind problem
+PROBLEM_METRICS: tuple[Metric, ...] = (
+    Metric("opened", "Opened", "count", Better.NEITHER, "problems opened in the period"),
+    Metric(
+        "resolved", "Resolved", "count", Better.NEITHER, "problems first resolved in the period"
+    ),
+    Metric("backlog", "Open at end", "count", Better.LOWER, "problems open at the period's end"),
+    Metric(
+        "known_errors", "Known errors at end", "count", Better.NEITHER,
+        "problems in the known-error register at the period's end",
+    ),
+    Metric(
+        "incidents_linked", "Incidents linked", "count", Better.NEITHER,
+        "incidents opened in the period that are linked to a problem",
+    ),
+    Metric(
+        "time_to_known_error_s", "Time to known error", "seconds", Better.LOWER,
+        "problems that first became known errors in the period",
+    ),
+)  # fmt: skip
+BY_KEY = {metric.key: metric for metric in (*METRICS, *PROBLEM_METRICS)}
 GROUPS = (
     "team", "assignee", "service", "category", "channel", "priority", "kind", "model",
     "customer", "day", "week", "month",

@@ -16,7 +16,7 @@ from typing import Any
 from svcops.domain.errors import InvalidInput, TargetMissed
 from svcops.domain.kinds import LIFECYCLES
 from svcops.domain.lifecycle import State
-from svcops.domain.metrics import GROUPS, METRICS, Target, parse_target
+from svcops.domain.metrics import GROUPS, METRICS, PROBLEM_METRICS, Target, parse_target
 from svcops.services.base import transaction
 from svcops.store import reports as queries
 
@@ -82,7 +82,12 @@ def metrics_report(
         start = start or end - timedelta(days=DEFAULT_DAYS)
         if end <= start:
             raise InvalidInput("--until must be after --since")
-        targets = [parse_target(name, text) for name, text in call.settings.targets.items()]
+        reported = {m.key for m in (PROBLEM_METRICS if wanted_kinds == ("problem",) else METRICS)}
+        targets = [
+            target
+            for target in (parse_target(name, text) for name, text in call.settings.targets.items())
+            if target.metric.partition(".")[0] in reported  # a problem report has no csat
+        ]
         time_group = next((g for g in groups if g in TIME_GROUPS), None)
         column_groups = tuple(g for g in groups if g not in TIME_GROUPS)
         periods: list[tuple[datetime, datetime, dict[str, Any]]]
@@ -116,13 +121,15 @@ def metrics_report(
         if time_group is not None and not keys:
             keys = [tuple(None for _ in column_groups)] if not column_groups else []
         for key in keys:
-            figures = current.get(key) or _empty()
+            figures = current.get(key) or _empty(wanted_kinds)
             group = {**label, **dict(zip(column_groups, key, strict=True))}
             judged = [TargetResult(t, _value(figures, t.metric), None) for t in targets]
             judged = [TargetResult(t.target, t.value, t.target.met(t.value)) for t in judged]
-            reports.append(GroupReport(group, figures, previous.get(key) or _empty(), judged))
+            reports.append(
+                GroupReport(group, figures, previous.get(key) or _empty(wanted_kinds), judged)
+            )
     if time_group is None and not reports:
-        reports.append(GroupReport({}, _empty(), _empty(), [
+        reports.append(GroupReport({}, _empty(wanted_kinds), _empty(wanted_kinds), [
             TargetResult(t, None, None) for t in targets
         ]))  # fmt: skip
     return MetricsReport(start, end, wanted_kinds, groups, reports)
@@ -147,12 +154,14 @@ def _kinds(kinds: Sequence[str] | None) -> tuple[str, ...]:
     for value in kinds:
         for part in value.split(","):
             name = part.strip().lower()
-            if name not in CUSTOMER_KINDS:
+            if name not in (*CUSTOMER_KINDS, "problem"):
                 raise InvalidInput(
-                    f"--kind {part!r}: the customer metrics cover incident and request"
+                    f"--kind {part!r}: reports cover incident and request, or problem alone"
                 )
             if name not in chosen:
                 chosen.append(name)
+    if "problem" in chosen and len(chosen) > 1:
+        raise InvalidInput("--kind problem reports problems alone (their figures differ)")
     return tuple(chosen)
 
 
@@ -230,15 +239,30 @@ def _figures_by_group(session: Any, scope: queries.Scope) -> dict[tuple[Any, ...
             target = merged.setdefault(key, {})
             target.update({prefix + name: value for name, value in row.items()})
 
+    if tuple(scope.kinds) == ("problem",):
+        collect(queries.problem_sums(session, scope))
+        metric = "time_to_known_error_s"
+        collect(queries.duration_stats(session, scope, metric), prefix=metric + ".")
+        return {key: _problem_figures(sums) for key, sums in merged.items()}
     collect(queries.record_sums(session, scope))
     collect(queries.feedback_sums(session, scope))
-    for metric in queries.DURATIONS:
+    for metric in queries.CUSTOMER_DURATIONS:
         collect(queries.duration_stats(session, scope, metric), prefix=metric + ".")
     return {key: _figures(sums) for key, sums in merged.items()}
 
 
-def _empty() -> Figures:
-    return _figures({})
+def _problem_figures(sums: dict[str, Any]) -> Figures:
+    figures: Figures = {
+        name: int(sums.get(name) or 0)
+        for name in ("opened", "resolved", "backlog", "known_errors", "incidents_linked")
+    }
+    figures["time_to_known_error_s"] = _stats(sums, "time_to_known_error_s")
+    assert list(figures) == [m.key for m in PROBLEM_METRICS]
+    return figures
+
+
+def _empty(kinds: Sequence[str] = CUSTOMER_KINDS) -> Figures:
+    return _problem_figures({}) if tuple(kinds) == ("problem",) else _figures({})
 
 
 def _ratio(part: Any, whole: Any, scale: float = 100.0) -> float | None:

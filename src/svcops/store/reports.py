@@ -30,6 +30,11 @@ GROUP_COLUMNS = {
     "customer": "cu.key",
 }
 STAGE_ACTIONS = STAGE_EVENT_ACTIONS
+# when a problem first entered the known-error register
+FIRST_KNOWN_ERROR = (
+    "(SELECT MIN(e.at) FROM event e WHERE e.record_id = r.id AND e.to_value = 'known_error')"
+)
+CUSTOMER_DURATIONS = ("first_response_s", "resolution_s")
 DURATIONS = {
     # metric: (population, value)
     "first_response_s": (
@@ -39,6 +44,10 @@ DURATIONS = {
     "resolution_s": (
         "r.first_resolved_at >= :since AND r.first_resolved_at < :until",
         "r.first_resolved_at - r.opened_at",
+    ),
+    "time_to_known_error_s": (
+        f"{FIRST_KNOWN_ERROR} >= :since AND {FIRST_KNOWN_ERROR} < :until",
+        f"{FIRST_KNOWN_ERROR} - r.opened_at",
     ),
 }
 
@@ -316,6 +325,32 @@ LEFT JOIN (
   GROUP BY s.feedback_id
 ) q ON q.feedback_id = f.id
 WHERE f.received_at >= :since AND f.received_at < :until AND {KIND_FILTER}
+{group_by}
+"""
+    return _rows(session, sql, scope)
+
+
+def problem_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
+    """Counts over problems: opened, first resolved, open and in the register at the end, and
+    the incidents opened in the period that are linked to a problem (grouped by the problem)."""
+    group_select, group_by, _labels = _group_sql(scope)
+    stage_at_until = (
+        "(SELECT e.to_value FROM event e WHERE e.record_id = r.id "
+        "AND e.action IN :stage_actions AND e.at < :until ORDER BY e.at DESC, e.id DESC LIMIT 1)"
+    )
+    sql = f"""
+SELECT {group_select}
+  SUM(CASE WHEN r.opened_at >= :since AND r.opened_at < :until THEN 1 ELSE 0 END) AS opened,
+  SUM(CASE WHEN {RESOLVED_IN} THEN 1 ELSE 0 END) AS resolved,
+  SUM(CASE WHEN r.opened_at < :until AND {stage_at_until} IN :open_stages THEN 1 ELSE 0 END)
+    AS backlog,
+  SUM(CASE WHEN r.opened_at < :until AND {stage_at_until} = 'known_error' THEN 1 ELSE 0 END)
+    AS known_errors,
+  SUM((SELECT COUNT(*) FROM record i WHERE i.problem_id = r.id AND i.kind = 'incident'
+       AND i.opened_at >= :since AND i.opened_at < :until)) AS incidents_linked
+FROM record r
+LEFT JOIN customer cu ON cu.id = r.customer_id
+WHERE r.kind = 'problem' AND r.opened_at < :until
 {group_by}
 """
     return _rows(session, sql, scope)
