@@ -23,7 +23,8 @@ def metrics_(
         str | None, typer.Option(help="End of the period, excluded (default: now).", metavar="WHEN")
     ] = None,
     kind: Annotated[
-        list[str] | None, typer.Option(help="Only incident or request (default: both).")
+        list[str] | None,
+        typer.Option(help="incident or request (default: both); or problem, for problem figures."),
     ] = None,
     by: Annotated[
         list[str] | None,
