@@ -279,9 +279,22 @@ def _rich_table(shape: Shape, zone: tzinfo | None) -> None:
             table.add_column(style="bold")
             table.add_column(overflow="fold")
         else:
-            table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+            table = Table(
+                title=title,
+                box=box.SIMPLE_HEAD,
+                title_justify="left",
+                pad_edge=False,
+                collapse_padding=True,
+            )
             for column in columns:
-                table.add_column(column, overflow="fold", no_wrap=column in ("key", "stage"))
+                free_text = column in WRAPPING
+                table.add_column(
+                    column,
+                    overflow="fold" if free_text else "ellipsis",
+                    no_wrap=not free_text,
+                    ratio=1 if free_text else None,
+                    min_width=8 if free_text else None,
+                )
         for row in rows:
             table.add_row(*[Text(human_value(row.get(c), zone, "–")) for c in columns])
         if not rows:
@@ -289,6 +302,10 @@ def _rich_table(shape: Shape, zone: tzinfo | None) -> None:
         else:
             console.print(table)
 
+
+# columns of free text: they take the width the others leave, and wrap
+WRAPPING = {"title", "note", "description", "comment", "root_cause", "workaround", "moves",
+            "value", "matched_on", "name"}  # fmt: skip
 
 _WRITERS: dict[str, Callable[[Shape, TextIO, tzinfo | None], None]] = {
     "table": _table,

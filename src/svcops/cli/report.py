@@ -79,7 +79,7 @@ def document(report: "MetricsReport") -> output.Document:
 
 
 def _group_section(report: "MetricsReport", group: "GroupReport") -> output.Rows:
-    from svcops.domain.metrics import BY_KEY
+    from svcops.domain.metrics import metrics_of
     from svcops.domain.timeparse import format_instant
 
     targets = {t.target.metric: t for t in group.targets}
@@ -87,7 +87,7 @@ def _group_section(report: "MetricsReport", group: "GroupReport") -> output.Rows
     rows = []
     for key, value in current.items():
         base, _, stat = key.partition(".")
-        metric = BY_KEY[base]
+        metric = metrics_of(report.kinds)[base]
         judged = targets.get(key)
         rows.append(
             {

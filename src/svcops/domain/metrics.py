@@ -100,7 +100,15 @@ PROBLEM_METRICS: tuple[Metric, ...] = (
         "problems that first became known errors in the period",
     ),
 )  # fmt: skip
-BY_KEY = {metric.key: metric for metric in (*METRICS, *PROBLEM_METRICS)}
+BY_KEY = {metric.key: metric for metric in METRICS}
+PROBLEM_BY_KEY = {metric.key: metric for metric in PROBLEM_METRICS}
+
+
+def metrics_of(kinds: tuple[str, ...]) -> dict[str, Metric]:
+    """The figures a report over these kinds has, by key."""
+    return PROBLEM_BY_KEY if kinds == ("problem",) else BY_KEY
+
+
 GROUPS = (
     "team", "assignee", "service", "category", "channel", "priority", "kind", "model",
     "customer", "day", "week", "month",
@@ -154,7 +162,7 @@ class Target:
 def parse_target(metric: str, text: str) -> Target:
     """A target from the config: ("csat_pct", ">= 85"), ("first_response_s.p90", "<= 14400")."""
     base, _, stat = metric.partition(".")
-    known = BY_KEY.get(base)
+    known = BY_KEY.get(base) or PROBLEM_BY_KEY.get(base)
     if (
         known is None
         or (stat and (known.unit != "seconds" or stat not in DURATION_STATS))

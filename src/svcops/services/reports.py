@@ -16,7 +16,14 @@ from typing import Any
 from svcops.domain.errors import InvalidInput, TargetMissed
 from svcops.domain.kinds import LIFECYCLES
 from svcops.domain.lifecycle import State
-from svcops.domain.metrics import GROUPS, METRICS, PROBLEM_METRICS, Target, parse_target
+from svcops.domain.metrics import (
+    GROUPS,
+    METRICS,
+    PROBLEM_METRICS,
+    Target,
+    metrics_of,
+    parse_target,
+)
 from svcops.services.base import transaction
 from svcops.store import reports as queries
 
@@ -82,7 +89,7 @@ def metrics_report(
         start = start or end - timedelta(days=DEFAULT_DAYS)
         if end <= start:
             raise InvalidInput("--until must be after --since")
-        reported = {m.key for m in (PROBLEM_METRICS if wanted_kinds == ("problem",) else METRICS)}
+        reported = set(metrics_of(wanted_kinds))
         targets = [
             target
             for target in (parse_target(name, text) for name, text in call.settings.targets.items())
