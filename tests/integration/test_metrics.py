@@ -280,3 +280,10 @@ def test_problem_figures(cli, db):
         "time_to_known_error_s": {"median": 345600.0, "mean": 345600.0, "p90": 552960.0},
     }
     assert cli("report", "metrics", "--kind", "problem,incident").code == 2
+
+
+def test_each_report_names_its_own_figures(cli, db):
+    customer = cli("report", "metrics", "--format", "md").stdout
+    problems = cli("report", "metrics", "--kind", "problem", "--format", "md").stdout
+    assert "| Backlog at end |" in customer and "Open at end" not in customer
+    assert "| Open at end |" in problems and "CSAT" not in problems
