@@ -32,7 +32,7 @@ from svcops.services.views import (
     record_view,
 )
 from svcops.store import repository as repo
-from svcops.store.tables import Contact, Record
+from svcops.store.tables import Record
 
 DEFAULT_LIMIT = 50
 
@@ -148,11 +148,7 @@ def open_record(
                 note=f"matrix: impact {impact_level}, urgency {urgency_level} -> {matrix_priority}",
             )  # fmt: skip
         if channel_name != "monitoring" and life.customer_facing:
-            session.add(
-                Contact(
-                    record_id=record.id, channel=channel_name, direction="inbound", at=opened_at
-                )
-            )
+            repo.add_contact(session, record, channel_name, "inbound", opened_at)
             record_event(
                 session, call, record, "contact", opened_at, to_value=f"inbound {channel_name}"
             )

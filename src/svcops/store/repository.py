@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, text, update
+from sqlalchemy import ColumnElement, func, insert, or_, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -81,18 +81,32 @@ def add_event(
     note: str | None = None,
 ) -> None:
     assert record.id is not None
-    session.add(
-        Event(
-            record_id=record.id,
-            at=at,
-            recorded_at=recorded_at,
-            actor=actor,
-            action=action,
-            from_value=from_value,
-            to_value=to_value,
-            note=note,
-        )
-    )
+    # appended with Core: an event is never read back or changed in the same command, and an
+    # ORM object per event costs more than the insert (batch runs thousands of these)
+    session.connection().execute(
+        insert(Event.metadata.tables["event"]),
+        {"record_id": record.id, "at": at, "recorded_at": recorded_at, "actor": actor,
+         "action": action, "from_value": from_value, "to_value": to_value, "note": note},
+    )  # fmt: skip
+
+
+def add_contact(
+    session: Session,
+    record: Record,
+    channel: str,
+    direction: str,
+    at: datetime,
+    *,
+    agent: str | None = None,
+    note: str | None = None,
+) -> None:
+    """Log one contact on a record (with Core, like events)."""
+    assert record.id is not None
+    session.connection().execute(
+        insert(Contact.metadata.tables["contact"]),
+        {"record_id": record.id, "channel": channel, "direction": direction, "at": at,
+         "agent": agent, "note": note},
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
