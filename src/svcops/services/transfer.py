@@ -353,18 +353,20 @@ class _Loader:
             }))  # fmt: skip
         self._upsert("customer", Customer, rows, self.customer_ids)
 
-    def _customer_id(self, line: _Line, key: str | None) -> int | None:
-        if key is None:
-            return None
-        if key not in self.customer_ids:
-            customers = table(Customer)
-            found = self.connection.execute(
-                select(customers.c.id).where(customers.c.key == key)
-            ).scalar()
+    def _id_of(self, model: type[SQLModel], ids: dict[str, int], key: str, line: _Line) -> int:
+        """The id of the row with `key`: from this import, else from the database."""
+        if key not in ids:
+            target = table(model)
+            found = self.connection.execute(select(target.c.id).where(target.c.key == key)).scalar()
             if found is None:
-                raise line.fail(f"unknown customer {key!r}")
-            self.customer_ids[key] = found
-        return self.customer_ids[key]
+                raise line.fail(f"unknown {target.name} {key!r}")
+            ids[key] = found
+            if model is Record:
+                self.touched.add(found)  # a record from before: its history is deduplicated
+        return ids[key]
+
+    def _customer_id(self, line: _Line, key: str | None) -> int | None:
+        return None if key is None else self._id_of(Customer, self.customer_ids, key, line)
 
     def _load_record(self, lines: list[_Line]) -> None:
         rows = []
@@ -420,16 +422,7 @@ class _Loader:
 
     def _record_id(self, line: _Line) -> int:
         key = str(line.key("record", tuple(lc.prefix for lc in LIFECYCLES.values())))
-        if key not in self.record_ids:
-            records = table(Record)
-            found = self.connection.execute(
-                select(records.c.id).where(records.c.key == key)
-            ).scalar()
-            if found is None:
-                raise line.fail(f"unknown record {key!r}")
-            self.record_ids[key] = found
-            self.touched.add(found)
-        return self.record_ids[key]
+        return self._id_of(Record, self.record_ids, key, line)
 
     def _load_history(self, kind: str, model: type[SQLModel], lines: list[_Line],
                       make: Any, fields: tuple[str, ...]) -> None:  # fmt: skip
