@@ -58,11 +58,6 @@ class Settings:
     sla: dict[str, tuple[int, int]]
     targets: dict[str, str]
     dimensions: tuple[str, ...]
-    debug: bool = False
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
 
 _overrides: dict[str, str] = {}
@@ -180,7 +175,7 @@ def _actor() -> str:
 
 _ENVIRONMENT = (
     "SVCOPS_CONFIG", "SVCOPS_DB", "SVCOPS_DATABASE_URL", "SVCOPS_FORMAT", "SVCOPS_TZ",
-    "SVCOPS_ACTOR", "SVCOPS_DEBUG", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "USER",
+    "SVCOPS_ACTOR", "HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "USER",
     "LOGNAME",
 )  # fmt: skip
 _settings_cache: dict[tuple[object, ...], Settings] = {}
@@ -227,5 +222,4 @@ def _resolve_settings(path: Path) -> Settings:
         sla=file.sla,
         targets=dict(file.targets),
         dimensions=file.dimensions,
-        debug=env.get("SVCOPS_DEBUG", "") not in ("", "0"),
     )

@@ -127,13 +127,6 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def quality_score(scores: Sequence[int]) -> float | None:
-    """One response's SERVPERF-style score: mean of (score - 1) / 4 x 100 over its dimensions."""
-    if not scores:
-        return None
-    return sum((s - 1) / 4 * 100 for s in scores) / len(scores)
-
-
 # ---- targets ------------------------------------------------------------------------------
 
 _COMPARISONS: dict[str, Callable[[float, float], bool]] = {

@@ -108,8 +108,13 @@ def backup(target: str) -> dict[str, Any]:
         raise InvalidInput(f"{destination} already exists; choose a new file")
     destination.parent.mkdir(parents=True, exist_ok=True)
     os.close(os.open(destination, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    with sqlite3.connect(source) as src, sqlite3.connect(destination) as dst:
+    src, dst = sqlite3.connect(source), sqlite3.connect(destination)
+    try:
         src.backup(dst)
-    src.close()
-    dst.close()
+    except sqlite3.Error as exc:
+        destination.unlink(missing_ok=True)  # no half-written copy left behind
+        raise InvalidInput(f"cannot back up {source}: {exc}") from None
+    finally:
+        src.close()
+        dst.close()
     return {"path": str(destination), "source": str(source), "bytes": destination.stat().st_size}
