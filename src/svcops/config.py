@@ -64,6 +64,11 @@ _overrides: dict[str, str] = {}
 _file_cache: dict[tuple[str, float], FileValues] = {}
 
 
+def debugging() -> bool:
+    """SVCOPS_DEBUG=1: errors show the traceback behind them (for bug reports)."""
+    return os.environ.get("SVCOPS_DEBUG", "") not in ("", "0")
+
+
 def set_overrides(**flags: str | None) -> None:
     """Record command-line flags (the highest precedence) for this process."""
     for name, value in flags.items():

@@ -135,10 +135,6 @@ def requested_command(argv: Sequence[str]) -> tuple[str | None, str | None]:
     return padded[0], padded[1]
 
 
-def _debug() -> bool:
-    return os.environ.get("SVCOPS_DEBUG", "") not in ("", "0")
-
-
 @dataclass(frozen=True)
 class Outcome:
     """How one command ended: its exit code and, when it failed, the message and hint."""
@@ -208,7 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _traceback_when_debugging() -> None:
-    if _debug():
+    from svcops.config import debugging
+
+    if debugging():
         import traceback
 
         traceback.print_exc()

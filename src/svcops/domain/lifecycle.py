@@ -65,6 +65,7 @@ class Lifecycle:
     def __post_init__(self) -> None:
         # looked up for every move (and every imported row): a dict, not a scan
         object.__setattr__(self, "_by_name", {s.name: s for s in self.stages})
+        object.__setattr__(self, "_states", {s.name: s.state for s in self.stages})
         moves = {s.name: [(t.verb, t.target) for t in self.transitions if s.name in t.sources]
                  for s in self.stages}  # fmt: skip
         object.__setattr__(self, "_moves", moves)
@@ -98,7 +99,8 @@ class Lifecycle:
         )
 
     def state_of(self, name: str) -> State:
-        return self.stage(name).state
+        state: State | None = self.__dict__["_states"].get(name)
+        return self.stage(name).state if state is None else state
 
     def stages_in(self, *states: State) -> tuple[str, ...]:
         return tuple(s.name for s in self.stages if s.state in states)
@@ -176,16 +178,32 @@ class Progress:
 
 
 PROGRESS_FIELDS = tuple(Progress.__dataclass_fields__)
+PROGRESS_TIMES = tuple(
+    name for name, f in Progress.__dataclass_fields__.items() if "datetime" in str(f.type)
+)
 
 
 def progress_values(progress: Progress) -> dict[str, Any]:
     """The fields of a progress by name (shallow: dataclasses.asdict deep-copies every value)."""
-    return {name: getattr(progress, name) for name in PROGRESS_FIELDS}
+    return dict(vars(progress))
+
+
+_UNSET = {name: f.default for name, f in Progress.__dataclass_fields__.items()}
+
+
+def _progress(values: dict[str, Any]) -> Progress:
+    """A Progress holding `values` (every field). A frozen dataclass's __init__ sets each field
+    through object.__setattr__, and imports make one per record and per stage change: this is
+    the same new frozen value at a fraction of the cost."""
+    made = object.__new__(Progress)
+    object.__setattr__(made, "__dict__", values)
+    return made
 
 
 def start(lifecycle: Lifecycle, at: datetime) -> Progress:
     """A new record at its initial stage."""
-    return Progress(stage=lifecycle.initial, opened_at=at, stage_entered_at=at)
+    return _progress({**_UNSET, "stage": lifecycle.initial, "opened_at": at,
+                      "stage_entered_at": at})  # fmt: skip
 
 
 def move(
@@ -241,36 +259,31 @@ def enter(
     """
     source_state = lifecycle.state_of(progress.stage)
     target_state = lifecycle.state_of(target)
-    back_to_work = target_state in (State.OPEN, State.PAUSED)
+    back_to_work = target_state is State.OPEN or target_state is State.PAUSED
     if reopens is None:  # back to work after a resolution (closed ones included) is a reopen
         was_resolved = source_state is State.RESOLVED or (
             source_state is State.FINAL and progress.resolved_at is not None
         )
         reopens = was_resolved and back_to_work
-    changes: dict[str, object] = {"stage": target, "stage_entered_at": at}
+    new = progress.__dict__.copy()
+    new["stage"], new["stage_entered_at"] = target, at
     if source_state is State.FINAL and target_state is not State.FINAL:
-        changes["closed_at"] = None  # observed histories do leave closed stages
+        new["closed_at"] = None  # observed histories do leave closed stages
     if progress.first_response_at is None and progress.stage == lifecycle.initial:
-        changes["first_response_at"] = at
+        new["first_response_at"] = at
     if source_state is State.PAUSED and progress.held_since is not None:
         if progress.first_resolved_at is None:
-            changes["paused_s"] = progress.paused_s + int(
-                (at - progress.held_since).total_seconds()
-            )
-        changes.update(held_since=None, held_from=None, hold_reason=None)
+            new["paused_s"] = progress.paused_s + int((at - progress.held_since).total_seconds())
+        new["held_since"] = new["held_from"] = new["hold_reason"] = None
     if target_state is State.PAUSED:
-        changes.update(held_since=at, held_from=progress.stage, hold_reason=reason)
+        new["held_since"], new["held_from"], new["hold_reason"] = at, progress.stage, reason
     coming_back = source_state is State.FINAL and progress.resolved_at is not None
     if target_state is State.RESOLVED and source_state is not State.RESOLVED and not coming_back:
-        changes["resolved_at"] = at
+        new["resolved_at"] = at
         if progress.first_resolved_at is None:
-            changes["first_resolved_at"] = at
+            new["first_resolved_at"] = at
     if reopens:
-        changes.update(reopen_count=progress.reopen_count + 1, resolved_at=None)
+        new["reopen_count"], new["resolved_at"] = progress.reopen_count + 1, None
     if target_state is State.FINAL:
-        changes["closed_at"] = at
-    # dataclasses.replace re-runs __init__ with every field; a copy of the instance dict is
-    # the same new frozen value at a fraction of the cost (imports call this per stage change)
-    moved = object.__new__(Progress)
-    moved.__dict__.update(progress.__dict__, **changes)
-    return moved
+        new["closed_at"] = at
+    return _progress(new)

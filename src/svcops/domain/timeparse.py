@@ -75,16 +75,17 @@ def _midnight(day: datetime, tz: tzinfo) -> datetime:
 
 def parse_when(text: str, *, now: datetime, tz: tzinfo) -> datetime:
     """The UTC instant a user means by `text`, relative to `now` and read in `tz`."""
-    cleaned = text.strip().lower()
-    if not cleaned:
-        raise InvalidInput("empty date; use ISO 8601 (2026-11-02T14:05) or now, today, -2h")
-    if cleaned[0].isdigit():  # the common case, and the one bulk imports repeat: ISO 8601
+    stripped = text.strip()
+    if stripped[:1].isdigit():  # the common case, and the one bulk imports repeat: ISO 8601
         try:
-            moment = datetime.fromisoformat(text.strip())
+            moment = datetime.fromisoformat(stripped)
         except ValueError:
             pass
         else:
             return _to_utc(moment if moment.tzinfo else moment.replace(tzinfo=tz))
+    cleaned = stripped.lower()
+    if not cleaned:
+        raise InvalidInput("empty date; use ISO 8601 (2026-11-02T14:05) or now, today, -2h")
     local_now = now.astimezone(tz)
     words = {
         "now": lambda: now,
@@ -174,7 +175,8 @@ def _parse_loose(text: str, default: datetime) -> datetime:
 
 def _to_utc(moment: datetime) -> datetime:
     try:
-        return moment.astimezone(UTC).replace(microsecond=0)
+        moment = moment.astimezone(UTC)
+        return moment.replace(microsecond=0) if moment.microsecond else moment
     except (OverflowError, ValueError) as exc:
         raise InvalidInput(f"date out of range: {exc}") from None
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,12 @@ from svcops.domain import lifecycle as lc
 from svcops.domain.errors import Conflict, InvalidInput
 from svcops.domain.kinds import CHANNELS, DELIVERY_MODELS, lifecycle
 from svcops.domain.lifecycle import Lifecycle, State
-from svcops.domain.priority import check_level, check_priority, priority_for
+from svcops.domain.priority import check_level, check_priority
 from svcops.domain.timeparse import format_instant, parse_when
 from svcops.services.base import FUTURE_SLACK, transaction
 from svcops.services.transfer import json_objects, table
-from svcops.store.bulk import bulk_insert, bulk_insert_rows
+from svcops.services.worker import in_worker, paused_gc
+from svcops.store.bulk import bulk_insert_rows
 from svcops.store.tables import Contact, Event, KeyCounter, Record
 
 BATCH = 5_000
@@ -79,27 +81,38 @@ class HistorySummary:
 EVENT_COLUMNS = ("record_id", "at", "recorded_at", "actor", "action", "from_value", "to_value",
                  "note")  # fmt: skip
 CONTACT_COLUMNS = ("record_id", "channel", "direction", "at")
+RECORD_COLUMNS = tuple(table(Record).c.keys())
 
 
-class _Builder:
-    """Turns cases into rows and writes them in batches.
+@dataclass
+class _Rows:
+    """One batch of rows to insert, as the columns store them."""
 
-    Keys and record ids are handed out here, under the import's write lock, so a batch needs
-    no lookups: its records, events and contacts are three executemany statements.
+    records: list[tuple[Any, ...]]
+    events: list[tuple[Any, ...]]
+    contacts: list[tuple[Any, ...]]
+    given: list[str]  # keys the input gave (the others were handed out past the counter)
+
+
+@dataclass
+class _Made:
+    """What the row maker ends with: its summary and the last key number it handed out."""
+
+    summary: HistorySummary
+    last_number: int
+
+
+class _Writer:
+    """The database side of an import: the write lock, the key counter, the inserts.
+
+    Keys and record ids are handed out by the row maker from where this writer found them,
+    under the import's write lock, so a batch needs no lookups: its records, events and
+    contacts are three executemany statements.
     """
 
-    def __init__(
-        self, session: Session, settings: Settings, life: Lifecycle,
-        progress: Callable[[int, int | None], None] | None = None,
-    ) -> None:  # fmt: skip
-        self.progress = progress
+    def __init__(self, session: Session, life: Lifecycle) -> None:
         self.connection = session.connection()
-        self.settings = settings
         self.life = life
-        self.summary = HistorySummary()
-        self.pending: list[Case] = []
-        self.given_keys: set[str] = set()
-        self.now = datetime.now(UTC)
         records, counters = table(Record), table(KeyCounter)
         if self.connection.dialect.name == "postgresql":
             # concurrent opens wait for the import (they would take numbers it hands out)
@@ -113,66 +126,87 @@ class _Builder:
         self.next_id = 1 + int(
             self.connection.execute(select(func.coalesce(func.max(records.c.id), 0))).scalar_one()
         )
+        # into empty tables, rows go in faster without the secondary indexes, which are built
+        # once at the end (sorted, in one pass) inside the same transaction
+        self.deferred = (
+            [index for m in (Record, Event, Contact) for index in table(m).indexes]
+            if self.next_id == 1 and self.connection.dialect.name == "sqlite" else []
+        )  # fmt: skip
+        for index in self.deferred:
+            index.drop(self.connection)
+        if self.connection.dialect.name == "sqlite":  # pages as needed, up to 128 MiB
+            self.connection.exec_driver_sql("PRAGMA cache_size = -131072")
 
-    def add(self, case: Case) -> None:
-        self.pending.append(case)
-        if len(self.pending) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        cases, self.pending = self.pending, []
-        if not cases:
-            return
-        keys = self._keys(cases)
-        records: list[dict[str, Any]] = []
-        events: list[tuple[Any, ...]] = []
-        contacts: list[tuple[Any, ...]] = []
-        for case, (key, number) in zip(cases, keys, strict=True):
-            record_id = self.next_id
-            self.next_id += 1
-            row, history = self._rows(case, key, number)
-            row["id"] = record_id
-            records.append(row)
-            events += [(record_id, *event) for event in history]
-            logs = case.logs_contact and self.life.customer_facing
-            if logs and row["channel"] and row["channel"] != "monitoring":
-                contacts.append((record_id, row["channel"], "inbound", row["opened_at"]))
-        given = [key for case, (key, _n) in zip(cases, keys, strict=True) if case.key]
-        self._write(records, events, contacts, given)
-        self.summary.records += len(records)
-        self.summary.events += len(events)
-        self.summary.contacts += len(contacts)
-        if self.progress is not None:
-            self.progress(self.summary.records, None)
-
-    def _write(
-        self, records: list[dict[str, Any]], events: list[tuple[Any, ...]],
-        contacts: list[tuple[Any, ...]], given: list[str],
-    ) -> None:  # fmt: skip
-        if given:
+    def write(self, rows: _Rows) -> None:
+        if rows.given:
             taken = self.connection.execute(
-                select(table(Record).c.key).where(table(Record).c.key.in_(given))
+                select(table(Record).c.key).where(table(Record).c.key.in_(rows.given))
             ).scalars().first()  # fmt: skip
             if taken:
                 raise Conflict(f"{taken} already exists; import adds new records")
-        bulk_insert(self.connection, table(Record), records)
-        bulk_insert_rows(self.connection, table(Event), EVENT_COLUMNS, events)
-        bulk_insert_rows(self.connection, table(Contact), CONTACT_COLUMNS, contacts)
+        bulk_insert_rows(self.connection, table(Record), RECORD_COLUMNS, rows.records)
+        bulk_insert_rows(self.connection, table(Event), EVENT_COLUMNS, rows.events)
+        bulk_insert_rows(self.connection, table(Contact), CONTACT_COLUMNS, rows.contacts)
 
-    def finish(self) -> HistorySummary:
-        """Write what is left, then move the key counter (and id sequence) past it all."""
-        self.flush()
+    def finish(self, last_number: int) -> None:
+        """Build the deferred indexes, move the key counter (and id sequence) past it all."""
+        for index in self.deferred:
+            index.create(self.connection)
         counters = table(KeyCounter)
         self.connection.execute(
             update(counters).where(counters.c.prefix == self.life.prefix)
-            .values(last=self.last_number)
+            .values(last=last_number)
         )  # fmt: skip
         if self.connection.dialect.name == "postgresql":
             self.connection.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('record', 'id'), "
                 "(SELECT COALESCE(MAX(id), 1) FROM record))"
             )
-        return self.summary
+
+
+class _RowMaker:
+    """Turns cases into batches of rows; touches no database, so it can run in a worker."""
+
+    def __init__(self, settings: Settings, life: Lifecycle, next_id: int, last_number: int) -> None:
+        self.settings = settings
+        self.life = life
+        self.next_id, self.last_number = next_id, last_number
+        self.summary = HistorySummary()
+        self.given_keys: set[str] = set()
+        self.stamp = int(datetime.now(UTC).timestamp())
+        self.paused = set(life.stages_in(State.PAUSED))
+        self.templates: dict[tuple[str, ...], _History] = {}
+        self.record_values = itemgetter(*RECORD_COLUMNS)
+
+    def make(self, cases: Iterable[Case]) -> Iterator[_Rows | _Made]:
+        """Batches of rows for `cases`, then what was made."""
+        pending: list[Case] = []
+        for case in cases:
+            pending.append(case)
+            if len(pending) >= BATCH:
+                yield self._batch(pending)
+                pending = []
+        if pending:
+            yield self._batch(pending)
+        yield _Made(self.summary, self.last_number)
+
+    def _batch(self, cases: list[Case]) -> _Rows:
+        keys = self._keys(cases)
+        rows = _Rows(
+            [], [], [], [key for case, (key, _n) in zip(cases, keys, strict=True) if case.key]
+        )
+        logs = self.life.customer_facing
+        for case, (key, number) in zip(cases, keys, strict=True):
+            record_id = self.next_id
+            self.next_id += 1
+            row = self._rows(case, record_id, key, number, rows.events)
+            rows.records.append(self.record_values(row))
+            if logs and case.logs_contact and row["channel"] and row["channel"] != "monitoring":
+                rows.contacts.append((record_id, row["channel"], "inbound", row["opened_at"]))
+        self.summary.records += len(rows.records)
+        self.summary.events += len(rows.events)
+        self.summary.contacts += len(rows.contacts)
+        return rows
 
     def _keys(self, cases: list[Case]) -> list[tuple[str, int]]:
         """Given keys are kept (and checked when written); the others take the next numbers,
@@ -194,69 +228,152 @@ class _Builder:
         return out
 
     def _rows(
-        self, case: Case, key: str, number: int
-    ) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
-        life = self.life
-        progress = lc.start(life, case.opened_at)
-        actor = self.settings.actor
-        stamp = int(self.now.timestamp())
+        self, case: Case, record_id: int, key: str, number: int, events: list[tuple[Any, ...]]
+    ) -> dict[str, Any]:
+        """The record's column values; its events are appended to `events`.
 
-        def event(at: datetime, action: str, old: str | None, new: str) -> tuple[Any, ...]:
-            return (int(at.timestamp()), stamp, actor, action, old, new, "imported")
-
-        events = [event(case.opened_at, "open", None, progress.stage)]
-        for at, target in sorted(case.changes, key=lambda change: change[0]):
-            if target == progress.stage:
-                continue
-            if at < progress.stage_entered_at:
-                raise InvalidInput(f"{case.where}: {target} at {at:%Y-%m-%dT%H:%M:%SZ} is "
-                                   "before the record was opened")  # fmt: skip
-            verbs = [
-                verb
-                for verb, t in life.moves_from(progress.stage)
-                if (progress.held_from if t == lc.RETURN_TO_HELD else t) == target
-            ]
-            if not verbs:
-                self.summary.anomalies += 1
-                if len(self.summary.anomaly_examples) < 10:
-                    self.summary.anomaly_examples.append(
-                        f"{case.where}: {progress.stage} → {target} is not a move svcops allows"
-                    )
-            reason = (
-                case.fields.get("hold_reason") if life.state_of(target) is State.PAUSED else None
-            )
-            old = progress.stage
-            progress = lc.enter(life, progress, target, at, reason=reason)
-            events.append(event(at, verbs[0] if verbs else "observed", old, target))
-        fields = case.fields
-        impact = check_level(fields.get("impact") or 3, "impact")
-        urgency = check_level(fields.get("urgency") or 3, "urgency")
-        matrix = priority_for(impact, urgency, self.settings.matrix)
+        A case's fields were checked when it was read; its history is the template for its
+        sequence of stages, filled with its own times.
+        """
+        life, fields = self.life, case.fields
+        changes = case.changes
+        if len(changes) > 1:
+            changes.sort(key=_first)  # stable: moves at the same instant keep their order
+        times = (case.opened_at, *[at for at, _target in changes])
+        stages = tuple(target for _at, target in changes)
+        reason = fields.get("hold_reason")
+        history = self.templates.get(stages) or self._template(stages, times, reason)
+        if history.first_move and times[history.first_move] < case.opened_at:
+            target = stages[history.first_move - 1]
+            moment = times[history.first_move]
+            raise InvalidInput(f"{case.where}: {target} at {moment:%Y-%m-%dT%H:%M:%SZ} is "
+                               "before the record was opened")  # fmt: skip
+        epochs = [int(moment.timestamp()) for moment in times]
+        stamp, actor = self.stamp, self.settings.actor
+        events += [(record_id, epochs[slot], stamp, actor, action, old, new, "imported")
+                   for slot, action, old, new in history.events]  # fmt: skip
+        if history.anomalies:
+            self.summary.anomalies += len(history.anomalies)
+            examples = self.summary.anomaly_examples
+            examples += [f"{case.where}: {a}" for a in history.anomalies[: 10 - len(examples)]]
+        impact, urgency = fields.get("impact") or 3, fields.get("urgency") or 3
+        matrix = self.settings.matrix[impact - 1][urgency - 1]  # both checked when read
         priority = check_priority(fields["priority"]) if fields.get("priority") else matrix
+        model = (fields.get("model") or DELIVERY_MODELS[0]) if "model" in life.fields else None
         row: dict[str, Any] = {
-            "key": key, "kind": life.kind, "number": number,
+            "id": record_id, "key": key, "kind": life.kind, "number": number,
             "title": fields.get("title") or case.where, "priority": priority,
             "priority_overridden": priority != matrix, "impact": impact, "urgency": urgency,
-            "channel": fields.get("channel") or self.settings.default_channel,
-            "model": fields.get("model") if "model" in life.fields else None,
+            "channel": fields.get("channel") or self.settings.default_channel, "model": model,
             "due_at": _epoch(fields.get("due_at")), "customer_id": None, "problem_id": None,
-            "version": 1,
+            "version": 1, **history.values,
         }  # fmt: skip
         for name in ("service", "category", "team", "assignee", "root_cause", "workaround"):
             row[name] = fields.get(name)
-        if "model" in life.fields and not row["model"]:
-            row["model"] = DELIVERY_MODELS[0]
-        for name, value in lc.progress_values(progress).items():
-            row[name] = _epoch(value) if isinstance(value, datetime) else value
+        for name, slot in history.times:
+            row[name] = epochs[slot]
         if not case.derive_first_response:
             row["first_response_at"] = _epoch(case.first_response_at)
         if fields.get("reopen_count") is not None:
             row["reopen_count"] = max(row["reopen_count"], int(fields["reopen_count"]))
-        return row, events
+        return row
+
+    def _template(
+        self, stages: tuple[str, ...], times: tuple[datetime, ...], reason: str | None
+    ) -> _History:
+        """The history of a record opened at times[0] that entered stages[i] at times[i + 1]:
+        the lifecycle's effects, applied by `lifecycle.enter` one observed change at a time.
+
+        Without a hold the outcome depends on the stages alone (each time lands in fields and
+        events unchanged, in the same places), so it is worked out once, on probe times, and
+        kept for every record with the same stages. A hold counts time on hold (arithmetic on
+        the times): such a history is worked out for each record on its own times.
+        """
+        cached = not self.paused.intersection(stages) and len(self.templates) < 10_000
+        if cached:
+            origin = datetime(2000, 1, 1, tzinfo=UTC)
+            times = tuple(origin + timedelta(hours=slot) for slot in range(len(times)))
+        life = self.life
+        progress = lc.start(life, times[0])
+        events: list[tuple[int, str, str | None, str]] = [(0, "open", None, progress.stage)]
+        anomalies, first_move = [], 0
+        for slot, target in enumerate(stages, start=1):
+            old = progress.stage
+            if target == old:
+                continue
+            first_move = first_move or slot
+            verb = next(
+                (verb for verb, t in life.moves_from(old)
+                 if (progress.held_from if t == lc.RETURN_TO_HELD else t) == target),
+                None,
+            )  # fmt: skip
+            if verb is None:
+                anomalies.append(f"{old} → {target} is not a move svcops allows")
+            held = reason if target in self.paused else None
+            progress = lc.enter(life, progress, target, times[slot], reason=held)
+            events.append((slot, verb or "observed", old, target))
+        slot_of = {moment: slot for slot, moment in enumerate(times)}
+        values = vars(progress)
+        history = _History(
+            events=tuple(events), anomalies=tuple(anomalies), first_move=first_move,
+            values={k: v for k, v in values.items() if k not in lc.PROGRESS_TIMES or v is None},
+            times=tuple((name, slot_of[values[name]]) for name in lc.PROGRESS_TIMES
+                        if values[name] is not None),
+        )  # fmt: skip
+        if cached:
+            self.templates[stages] = history
+        return history
+
+
+@dataclass(frozen=True)
+class _History:
+    """A record's history as slots: slot 0 is when it was opened, slot i when it entered the
+    i-th observed stage. Filled with a case's own times, it gives the case's rows."""
+
+    events: tuple[tuple[int, str, str | None, str], ...]  # (slot, action, from, to)
+    times: tuple[tuple[str, int], ...]  # (progress time field, slot)
+    values: dict[str, Any]  # the other progress fields (stage, reopen count...), unset times
+    anomalies: tuple[str, ...]  # observed moves today's lifecycle would not allow
+    first_move: int  # the slot of the first change of stage (0: none); not before slot 0
+
+
+def _first(change: tuple[datetime, str]) -> datetime:
+    return change[0]
 
 
 def _epoch(value: Any) -> int | None:
     return None if value is None else int(value.timestamp())
+
+
+def _load(
+    session: Session, call: Any, life: Lifecycle,
+    cases: Callable[[HistorySummary], Iterable[Case]],
+    progress: Callable[[int, int | None], None] | None,
+) -> HistorySummary:  # fmt: skip
+    """Write the cases `cases(summary)` yields as records, in the caller's transaction.
+
+    Reading and building rows (Python) run in a worker process while this one writes
+    (the database), so an import keeps two cores busy; see services/worker.py.
+    """
+    writer = _Writer(session, life)
+    maker = _RowMaker(call.settings, life, writer.next_id, writer.last_number)
+
+    def produce() -> Iterator[_Rows | _Made]:
+        return maker.make(cases(maker.summary))
+
+    made, done = None, 0
+    with paused_gc(), closing(in_worker(produce)) as items:
+        for item in items:
+            if isinstance(item, _Made):
+                made = item
+                continue
+            writer.write(item)
+            done += len(item.records)
+            if progress is not None:
+                progress(done, None)
+    assert made is not None
+    writer.finish(made.last_number)
+    return made.summary
 
 
 # ---- flat records -------------------------------------------------------------------------------
@@ -271,10 +388,13 @@ def import_records(
     if fmt not in ("csv", "ndjson"):
         raise InvalidInput(f"--format {fmt!r}: import reads csv or ndjson")
     with transaction(write=True) as (session, call):
-        builder = _Builder(session, call.settings, life, progress)
-        for where, row in _flat_rows(source, fmt):
-            builder.add(_flat_case(life, call, where, row))
-        return builder.finish()
+        reader = _FlatReader(life, call)
+
+        def cases(_summary: HistorySummary) -> Iterator[Case]:
+            for where, row in _flat_rows(source, fmt):
+                yield reader.case(where, row)
+
+        return _load(session, call, life, cases, progress)
 
 
 def _flat_rows(source: Iterable[str], fmt: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -283,16 +403,21 @@ def _flat_rows(source: Iterable[str], fmt: str) -> Iterator[tuple[str, dict[str,
             _check_columns(list(row), f"line {number}")
             yield f"line {number}", row
         return
-    reader = csv.DictReader(source, strict=True)
+    reader = csv.reader(source, strict=True)
     with _csv_errors(reader):
-        columns = list(reader.fieldnames or [])
+        columns = next(reader, [])
         _check_columns(columns, "line 1")
-        for row in reader:
-            if None in row:
-                raise InvalidInput(f"line {reader.line_num}: more values than columns")
-            if len(row) > len([v for v in row.values() if v is not None]):
-                raise InvalidInput(f"line {reader.line_num}: fewer values than columns")
-            yield f"line {reader.line_num}", {k: (v if v != "" else None) for k, v in row.items()}
+        width = len(columns)
+        for values in reader:
+            if len(values) != width:
+                if not values:  # a blank line
+                    continue
+                more = "more" if len(values) > width else "fewer"
+                raise InvalidInput(f"line {reader.line_num}: {more} values than columns")
+            yield (
+                f"line {reader.line_num}",
+                dict(zip(columns, [v or None for v in values], strict=True)),
+            )
 
 
 @contextmanager
@@ -318,91 +443,126 @@ def _check_columns(columns: list[str], where: str) -> None:
         raise InvalidInput(f"{where}: a title column is needed")
 
 
-def _flat_case(life: Lifecycle, call: Any, where: str, row: dict[str, Any]) -> Case:
-    def when(name: str) -> datetime | None:
+class _FlatReader:
+    """Reads flat rows into cases for one kind of record.
+
+    A row's history follows from its stage and which of its times are given; the few shapes
+    that occur are worked out once (`_flat_plan`) and the row's own times filled in.
+    """
+
+    def __init__(self, life: Lifecycle, call: Any) -> None:
+        self.life = life
+        self.now, self.zone = call.now, call.zone
+        self.latest = call.now + FUTURE_SLACK
+        self.plans: dict[tuple[Any, ...], tuple[tuple[int, str], ...]] = {}
+
+    def when(self, row: dict[str, Any], name: str, where: str) -> datetime | None:
         value = row.get(name)
         if value is None:
             return None
         try:
-            moment = parse_when(str(value), now=call.now, tz=call.zone)
+            moment = parse_when(str(value), now=self.now, tz=self.zone)
         except InvalidInput as exc:
             raise InvalidInput(f"{where}, column {name}: {exc.message}") from None
-        if name != "due_at" and moment > call.now + FUTURE_SLACK:
+        if moment > self.latest and name != "due_at":
             raise InvalidInput(f"{where}, column {name}: {format_instant(moment)} is in the future")
         return moment
 
-    def text(name: str) -> str | None:
-        value = row.get(name)
-        return None if value is None else str(value).strip() or None
-
-    fields: dict[str, Any] = {name: text(name) for name in TEXT_FIELDS}
-    if not fields["title"]:
-        raise InvalidInput(f"{where}, column title: empty")
-    for name in ("impact", "urgency", "priority", "model", "channel", "reopen_count"):
-        fields[name] = text(name)
-    try:
-        for name in ("impact", "urgency"):
-            if fields[name] is not None:
-                fields[name] = check_level(fields[name], name)
-        if fields["priority"]:
-            check_priority(fields["priority"])
-        if fields["channel"] and fields["channel"] not in CHANNELS:
-            raise InvalidInput(f"unknown channel {fields['channel']!r}")
-        if fields["model"] and fields["model"] not in DELIVERY_MODELS:
-            raise InvalidInput(f"unknown model {fields['model']!r}")
-        reopens = fields["reopen_count"]
-        if reopens is not None and (not str(reopens).isdigit() or int(reopens) > 10**9):
-            raise InvalidInput(
-                f"reopen_count must be a whole number, not {fields['reopen_count']!r}"
-            )
-    except InvalidInput as exc:
-        raise InvalidInput(f"{where}: {exc.message}") from None
-    fields["due_at"] = when("due_at")
-    opened = when("opened_at") or call.now
-    key = text("key")
-    if key is not None:
-        prefix, _, number = key.upper().partition("-")
-        if prefix != life.prefix or not number.isdigit() or int(number) < 1:
-            raise InvalidInput(
-                f"{where}, column key: {key!r} is not {life.a_noun} key ({life.prefix}-N)"
-            )
-        key = f"{prefix}-{int(number)}"  # INC-007 is INC-7
-    stage_name = text("stage")
-    try:
-        stage = life.stage(stage_name).name if stage_name else None
-    except InvalidInput as exc:
-        raise InvalidInput(f"{where}, column stage: {exc.message}") from None
-    responded, resolved, closed = when("first_response_at"), when("resolved_at"), when("closed_at")
-    changes = _flat_changes(life, stage, responded, resolved, closed, opened, where)
-    # the first response is the earliest recorded time the record moved or was answered;
-    # a move the import had to assume (stage given without a time) is not one
-    known = [moment for moment in (responded, resolved, closed) if moment is not None]
-    responded = min(known) if known else None
-    return Case(where, opened, fields, changes, key, derive_first_response=False,
-                first_response_at=responded)  # fmt: skip
+    def case(self, where: str, row: dict[str, Any]) -> Case:
+        life = self.life
+        fields: dict[str, Any] = {}
+        for name in TEXT_FIELDS + CHECKED_FIELDS:
+            value = row.get(name)
+            fields[name] = None if value is None else str(value).strip() or None
+        if not fields["title"]:
+            raise InvalidInput(f"{where}, column title: empty")
+        try:
+            _check_fields(fields)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}: {exc.message}") from None
+        fields["due_at"] = self.when(row, "due_at", where)
+        opened = self.when(row, "opened_at", where) or self.now
+        key = _flat_key(life, row.get("key"), where)
+        stage_name = row.get("stage")
+        stage_name = None if stage_name is None else str(stage_name).strip() or None
+        try:
+            stage = life.stage(stage_name).name if stage_name else None
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}, column stage: {exc.message}") from None
+        times = [self.when(row, name, where) for name in ("first_response_at", "resolved_at",
+                                                          "closed_at")]  # fmt: skip
+        responded, resolved, closed = times
+        early = resolved is None or (responded is not None and responded < resolved)
+        shape = (stage, responded is not None, resolved is not None, closed is not None, early)
+        plan = self.plans.get(shape)
+        if plan is None:
+            plan = self.plans[shape] = _flat_plan(life, *shape, where=where)
+        changes, last = [], opened
+        for slot, target in plan:
+            at = last if slot == LAST else times[slot]
+            assert at is not None
+            changes.append((at, target))
+            last = max(last, at)
+        # the first response is the earliest recorded time the record moved or was answered;
+        # a move the import had to assume (stage given without a time) is not one
+        known = [moment for moment in times if moment is not None]
+        return Case(where, opened, fields, changes, key, derive_first_response=False,
+                    first_response_at=min(known) if known else None)  # fmt: skip
 
 
-def _flat_changes(
-    life: Lifecycle, stage: str | None, responded: datetime | None, resolved: datetime | None,
-    closed: datetime | None, opened: datetime, where: str,
-) -> list[tuple[datetime, str]]:  # fmt: skip
-    """The stage changes a row's times and stage imply, in order; no time is made up."""
+CHECKED_FIELDS = ("impact", "urgency", "priority", "model", "channel", "reopen_count")
+RESPONDED, RESOLVED, CLOSED, LAST = 0, 1, 2, 3  # where a planned move takes its time from
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    for name in ("impact", "urgency"):
+        if fields[name] is not None:
+            fields[name] = check_level(fields[name], name)
+    if fields["priority"]:
+        check_priority(fields["priority"])
+    if fields["channel"] and fields["channel"] not in CHANNELS:
+        raise InvalidInput(f"unknown channel {fields['channel']!r}")
+    if fields["model"] and fields["model"] not in DELIVERY_MODELS:
+        raise InvalidInput(f"unknown model {fields['model']!r}")
+    reopens = fields["reopen_count"]
+    if reopens is not None and (not reopens.isdigit() or int(reopens) > 10**9):
+        raise InvalidInput(f"reopen_count must be a whole number, not {reopens!r}")
+
+
+def _flat_key(life: Lifecycle, value: Any, where: str) -> str | None:
+    key = None if value is None else str(value).strip() or None
+    if key is None:
+        return None
+    prefix, _, number = key.upper().partition("-")
+    if prefix != life.prefix or not number.isdigit() or int(number) < 1:
+        raise InvalidInput(
+            f"{where}, column key: {key!r} is not {life.a_noun} key ({life.prefix}-N)"
+        )
+    return f"{prefix}-{int(number)}"  # INC-007 is INC-7
+
+
+def _flat_plan(
+    life: Lifecycle, stage: str | None, responded: bool, resolved: bool, closed: bool,
+    early: bool, *, where: str,
+) -> tuple[tuple[int, str], ...]:  # fmt: skip
+    """The stage changes a row's stage and given times imply, in order, each with the time it
+    takes (RESPONDED, RESOLVED, CLOSED, or LAST: the latest time so far); no time is made up."""
     target = stage or life.initial
     state = life.state_of(target)
     resolved_stage = next(s for s in life.main_path if life.state_of(s) is State.RESOLVED)
-    if resolved is None and state is State.RESOLVED:
+    if not resolved and state is State.RESOLVED:
         raise InvalidInput(f"{where}: a record in stage {target} needs resolved_at")
-    if closed is None and state is State.FINAL:
+    if not closed and state is State.FINAL:
         raise InvalidInput(f"{where}: a record in stage {target} needs closed_at")
-    if resolved is None and target == life.main_path[-1]:
+    if not resolved and target == life.main_path[-1]:
         raise InvalidInput(f"{where}: a {target} record needs resolved_at (when it was resolved)")
-    if closed is not None and state is not State.FINAL:
+    if closed and state is not State.FINAL:
         raise InvalidInput(f"{where}: closed_at is set but the stage is {target}")
-    steps: list[tuple[datetime, str]] = []
+    steps: list[tuple[int, str]] = []
     reached = life.initial
     path = life.main_path
 
-    def walk_to(stop: str, at: datetime) -> None:
+    def walk_to(stop: str, slot: int) -> None:
         """Along the main path to `stop` (a row only says where the record got to)."""
         nonlocal reached
         direct = any(t == stop for _verb, t in life.moves_from(reached))
@@ -413,26 +573,24 @@ def _flat_changes(
             and path.index(stop) > path.index(reached)
         ):
             for step in path[path.index(reached) + 1 : path.index(stop) + 1]:
-                steps.append((at, step))
+                steps.append((slot, step))
         elif stop != reached:
-            steps.append((at, stop))
+            steps.append((slot, stop))
         reached = stop
 
     second = life.next_on_main_path(life.initial)
-    early = resolved is None or (responded is not None and responded < resolved)
     moves_on = second is not None and life.state_of(second) is State.OPEN
-    if responded is not None and target != life.initial and early and moves_on:
-        walk_to(str(second), responded)  # the move out of the first stage
-    if resolved is not None:
+    if responded and target != life.initial and early and moves_on:
+        walk_to(str(second), RESPONDED)  # the move out of the first stage
+    if resolved:
         if state is State.FINAL and target != path[-1]:  # resolved, then cancelled
-            steps.append((resolved, resolved_stage))
+            steps.append((RESOLVED, resolved_stage))
             reached = resolved_stage
         else:
-            walk_to(resolved_stage, resolved)
-    last = max([opened] + [at for at, _s in steps] + ([closed] if closed else []))
+            walk_to(resolved_stage, RESOLVED)
     if target != reached:
-        walk_to(target, closed or last)
-    return steps
+        walk_to(target, CLOSED if closed else LAST)
+    return tuple(steps)
 
 
 # ---- event logs ---------------------------------------------------------------------------------
@@ -524,7 +682,7 @@ def import_log(
 ) -> HistorySummary:  # fmt: skip
     """An event log, one row per state change of a case, rebuilt into records."""
     reader = csv.DictReader(source, delimiter=mapping.delimiter, strict=True)
-    with _csv_errors(reader):
+    with _csv_errors(reader):  # the header; the rows are read where the records are built
         return _import_log_rows(reader, mapping, progress)
 
 
@@ -537,48 +695,55 @@ def _import_log_rows(
     for needed in (mapping.case, mapping.time, mapping.stage, *mapping.fields.values()):
         if needed not in columns:
             raise InvalidInput(f"line 1: the log has no column {needed!r} (mapping names it)")
-    cases: dict[str, list[tuple[datetime, int, str | None, dict[str, str]]]] = {}
-    skipped: Counter[str] = Counter()
-    skipped_rows = 0
     with transaction(write=True) as (session, call):
-        for row in reader:
-            line = reader.line_num
-            case_id = (row.get(mapping.case) or "").strip()
-            if not case_id:
-                raise InvalidInput(f"line {line}, column {mapping.case}: empty case")
-            at = _log_time(
-                row.get(mapping.time), mapping, call, f"line {line}, column {mapping.time}"
-            )
-            value = (row.get(mapping.stage) or "").strip()
-            stage = mapping.stages.get(value)
-            if stage is None:
-                if mapping.unmapped == "error":
-                    raise InvalidInput(
-                        f"line {line}, column {mapping.stage}: {value!r} has no svcops stage",
-                        hint='add it to [stages] in the mapping, or set unmapped = "skip"',
-                    )
-                skipped[value] += 1
-                skipped_rows += 1
-            values = {
-                name: (row.get(column) or "").strip() for name, column in mapping.fields.items()
-            }
-            cases.setdefault(case_id, []).append((at, line, stage, values))
-        builder = _Builder(session, call.settings, life, progress)
-        ordered = sorted(cases.items(), key=lambda item: min(r[0] for r in item[1]))
-        for case_id, rows in ordered:
-            rows.sort(key=lambda r: (r[0], r[1]))
-            fields: dict[str, Any] = {"title": case_id, "hold_reason": mapping.hold_reason}
-            for _at, _line, _stage, values in rows:
-                fields.update({k: v for k, v in values.items() if v})
-            _check_log_fields(fields, f"case {case_id}")
-            changes = [(at, stage) for at, _line, stage, _values in rows if stage is not None]
-            # a log shows no customer contacts unless it names the channel
-            builder.add(Case(f"case {case_id}", rows[0][0], fields, changes,
-                             logs_contact=bool(fields.get("channel"))))  # fmt: skip
-        summary = builder.finish()
+
+        def cases(summary: HistorySummary) -> Iterator[Case]:
+            with _csv_errors(reader):
+                grouped = _group_log(reader, mapping, call, summary)
+            ordered = sorted(grouped.items(), key=lambda item: min(r[0] for r in item[1]))
+            for case_id, rows in ordered:
+                rows.sort(key=lambda r: (r[0], r[1]))
+                fields: dict[str, Any] = {"title": case_id, "hold_reason": mapping.hold_reason}
+                for _at, _line, _stage, values in rows:
+                    fields.update({k: v for k, v in values.items() if v})
+                _check_log_fields(fields, f"case {case_id}")
+                changes = [(at, stage) for at, _line, stage, _values in rows if stage is not None]
+                # a log shows no customer contacts unless it names the channel
+                yield Case(f"case {case_id}", rows[0][0], fields, changes,
+                           logs_contact=bool(fields.get("channel")))  # fmt: skip
+
+        return _load(session, call, life, cases, progress)
+
+
+LogRow = tuple[datetime, int, str | None, dict[str, str]]  # time, line, stage, field values
+
+
+def _group_log(
+    reader: Any, mapping: Mapping, call: Any, summary: HistorySummary
+) -> dict[str, list[LogRow]]:
+    """The log's rows by case; values without a stage are counted in `summary` (or refused)."""
+    cases: dict[str, list[LogRow]] = {}
+    skipped: Counter[str] = Counter()
+    for row in reader:
+        line = reader.line_num
+        case_id = (row.get(mapping.case) or "").strip()
+        if not case_id:
+            raise InvalidInput(f"line {line}, column {mapping.case}: empty case")
+        at = _log_time(row.get(mapping.time), mapping, call, f"line {line}, column {mapping.time}")
+        value = (row.get(mapping.stage) or "").strip()
+        stage = mapping.stages.get(value)
+        if stage is None:
+            if mapping.unmapped == "error":
+                raise InvalidInput(
+                    f"line {line}, column {mapping.stage}: {value!r} has no svcops stage",
+                    hint='add it to [stages] in the mapping, or set unmapped = "skip"',
+                )
+            skipped[value] += 1
+        values = {name: (row.get(column) or "").strip() for name, column in mapping.fields.items()}
+        cases.setdefault(case_id, []).append((at, line, stage, values))
     summary.skipped_values = dict(skipped.most_common())
-    summary.skipped_rows = skipped_rows
-    return summary
+    summary.skipped_rows = sum(skipped.values())
+    return cases
 
 
 def _check_log_fields(fields: dict[str, Any], where: str) -> None:
