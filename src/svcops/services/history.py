@@ -78,8 +78,8 @@ class HistorySummary:
 # ---- building records -------------------------------------------------------------------------
 
 
-EVENT_COLUMNS = ("record_id", "at", "recorded_at", "actor", "action", "from_value", "to_value",
-                 "note")  # fmt: skip
+EVENT_COLUMNS = ("record_id", "at", "action", "from_value", "to_value")  # per event
+NOTE = "imported"  # every imported event's note
 CONTACT_COLUMNS = ("record_id", "channel", "direction", "at")
 RECORD_COLUMNS = tuple(table(Record).c.keys())
 
@@ -110,9 +110,12 @@ class _Writer:
     contacts are three executemany statements.
     """
 
-    def __init__(self, session: Session, life: Lifecycle) -> None:
+    def __init__(self, session: Session, call: Any, life: Lifecycle) -> None:
         self.connection = session.connection()
         self.life = life
+        # what every event of the import shares goes into the statement once
+        self.recorded = {"recorded_at": int(call.now.timestamp()), "actor": call.settings.actor,
+                         "note": NOTE}  # fmt: skip
         records, counters = table(Record), table(KeyCounter)
         if self.connection.dialect.name == "postgresql":
             # concurrent opens wait for the import (they would take numbers it hands out)
@@ -126,10 +129,12 @@ class _Writer:
         self.next_id = 1 + int(
             self.connection.execute(select(func.coalesce(func.max(records.c.id), 0))).scalar_one()
         )
-        # into empty tables, rows go in faster without the secondary indexes, which are built
-        # once at the end (sorted, in one pass) inside the same transaction
+        # into an empty table, records go in faster without its secondary indexes, which are
+        # built once at the end (sorted, in one pass) inside the same transaction; events' and
+        # contacts' indexes lead with the record id, handed out in order: they only grow at
+        # their end
         self.deferred = (
-            [index for m in (Record, Event, Contact) for index in table(m).indexes]
+            list(records.indexes)
             if self.next_id == 1 and self.connection.dialect.name == "sqlite" else []
         )  # fmt: skip
         for index in self.deferred:
@@ -145,7 +150,7 @@ class _Writer:
             if taken:
                 raise Conflict(f"{taken} already exists; import adds new records")
         bulk_insert_rows(self.connection, table(Record), RECORD_COLUMNS, rows.records)
-        bulk_insert_rows(self.connection, table(Event), EVENT_COLUMNS, rows.events)
+        bulk_insert_rows(self.connection, table(Event), EVENT_COLUMNS, rows.events, self.recorded)
         bulk_insert_rows(self.connection, table(Contact), CONTACT_COLUMNS, rows.contacts)
 
     def finish(self, last_number: int) -> None:
@@ -173,7 +178,6 @@ class _RowMaker:
         self.next_id, self.last_number = next_id, last_number
         self.summary = HistorySummary()
         self.given_keys: set[str] = set()
-        self.stamp = int(datetime.now(UTC).timestamp())
         self.paused = set(life.stages_in(State.PAUSED))
         self.templates: dict[tuple[str, ...], _History] = {}
         self.record_values = itemgetter(*RECORD_COLUMNS)
@@ -249,8 +253,7 @@ class _RowMaker:
             raise InvalidInput(f"{case.where}: {target} at {moment:%Y-%m-%dT%H:%M:%SZ} is "
                                "before the record was opened")  # fmt: skip
         epochs = [int(moment.timestamp()) for moment in times]
-        stamp, actor = self.stamp, self.settings.actor
-        events += [(record_id, epochs[slot], stamp, actor, action, old, new, "imported")
+        events += [(record_id, epochs[slot], action, old, new)
                    for slot, action, old, new in history.events]  # fmt: skip
         if history.anomalies:
             self.summary.anomalies += len(history.anomalies)
@@ -355,7 +358,7 @@ def _load(
     Reading and building rows (Python) run in a worker process while this one writes
     (the database), so an import keeps two cores busy; see services/worker.py.
     """
-    writer = _Writer(session, life)
+    writer = _Writer(session, call, life)
     maker = _RowMaker(call.settings, life, writer.next_id, writer.last_number)
 
     def produce() -> Iterator[_Rows | _Made]:
@@ -460,10 +463,15 @@ class _FlatReader:
         value = row.get(name)
         if value is None:
             return None
-        try:
-            moment = parse_when(str(value), now=self.now, tz=self.zone)
-        except InvalidInput as exc:
-            raise InvalidInput(f"{where}, column {name}: {exc.message}") from None
+        try:  # exports' own form (2026-11-02T14:05:00Z) is already what parse_when returns
+            moment: datetime | None = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            moment = None
+        if moment is None or moment.tzinfo is not UTC or moment.microsecond:
+            try:
+                moment = parse_when(str(value), now=self.now, tz=self.zone)
+            except InvalidInput as exc:
+                raise InvalidInput(f"{where}, column {name}: {exc.message}") from None
         if moment > self.latest and name != "due_at":
             raise InvalidInput(f"{where}, column {name}: {format_instant(moment)} is in the future")
         return moment

@@ -8,34 +8,37 @@ straight to the driver, inside the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, literal
 
 from svcops.domain.errors import Conflict, InvalidInput
 
 
-def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert `rows` (dicts of column name to stored value) into `table` in one executemany."""
-    if rows:
-        names = list(rows[0])
-        bulk_insert_rows(connection, table, names, [tuple(row[n] for n in names) for row in rows])
-
-
 def bulk_insert_rows(
-    connection: Connection, table: Table, names: Sequence[str], values: Sequence[tuple[Any, ...]]
-) -> None:
-    """Insert tuples of `names`' stored values into `table` in one executemany."""
+    connection: Connection, table: Table, names: Sequence[str], values: Sequence[tuple[Any, ...]],
+    constants: Mapping[str, Any] | None = None,
+) -> None:  # fmt: skip
+    """Insert tuples of `names`' stored values into `table` in one executemany; `constants`
+    (column: value) are the same in every row, written once into the statement as literals."""
     if not values:
         return
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    columns = ", ".join(connection.dialect.identifier_preparer.quote(n) for n in names)
+    dialect = connection.dialect
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    fixed = dict(constants or {})
+    columns = ", ".join(dialect.identifier_preparer.quote(n) for n in (*names, *fixed))
+    literals = [
+        str(literal(value).compile(
+            dialect=dialect, compile_kwargs={"literal_binds": True}
+        ))
+        for name, value in fixed.items()
+    ]  # fmt: skip
     sql = (
-        f"INSERT INTO {connection.dialect.identifier_preparer.format_table(table)} "
-        f"({columns}) VALUES ({', '.join(marker for _ in names)})"
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({columns}) "
+        f"VALUES ({', '.join([marker] * len(names) + literals)})"
     )
-    dbapi = connection.dialect.dbapi
+    dbapi = dialect.dbapi
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(sql, values)
