@@ -484,6 +484,7 @@ class _FlatReader:
             fields[name] = None if value is None else str(value).strip() or None
         if not fields["title"]:
             raise InvalidInput(f"{where}, column title: empty")
+        _no_nul(fields, where)
         try:
             _check_fields(fields)
         except InvalidInput as exc:
@@ -748,10 +749,18 @@ def _group_log(
                 )
             skipped[value] += 1
         values = {name: (row.get(column) or "").strip() for name, column in mapping.fields.items()}
+        _no_nul({mapping.case: case_id, **values}, f"line {line}")
         cases.setdefault(case_id, []).append((at, line, stage, values))
     summary.skipped_values = dict(skipped.most_common())
     summary.skipped_rows = sum(skipped.values())
     return cases
+
+
+def _no_nul(fields: dict[str, Any], where: str) -> None:
+    """Text with a NUL character is refused, as everywhere (PostgreSQL cannot store it)."""
+    for name, value in fields.items():
+        if type(value) is str and "\x00" in value:
+            raise InvalidInput(f"{where}, {name}: contains a NUL character")
 
 
 def _check_log_fields(fields: dict[str, Any], where: str) -> None:

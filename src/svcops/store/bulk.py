@@ -20,34 +20,47 @@ def bulk_insert_rows(
     connection: Connection, table: Table, names: Sequence[str], values: Sequence[tuple[Any, ...]],
     constants: Mapping[str, Any] | None = None,
 ) -> None:  # fmt: skip
-    """Insert tuples of `names`' stored values into `table` in one executemany; `constants`
-    (column: value) are the same in every row, written once into the statement as literals."""
+    """Insert tuples of `names`' stored values into `table`; `constants` (column: value) are
+    the same in every row. SQLite: one executemany, the constants written once into the
+    statement. PostgreSQL: COPY, which streams the rows instead of executing a statement each.
+    """
     if not values:
         return
     dialect = connection.dialect
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
     fixed = dict(constants or {})
-    columns = ", ".join(dialect.identifier_preparer.quote(n) for n in (*names, *fixed))
-    literals = [
-        str(literal(value).compile(
-            dialect=dialect, compile_kwargs={"literal_binds": True}
-        ))
-        for name, value in fixed.items()
-    ]  # fmt: skip
-    sql = (
-        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({columns}) "
-        f"VALUES ({', '.join([marker] * len(names) + literals)})"
-    )
+    quote = dialect.identifier_preparer.quote
+    columns = ", ".join(quote(n) for n in (*names, *fixed))
+    target = dialect.identifier_preparer.format_table(table)
     dbapi = dialect.dbapi
-    cursor = connection.connection.cursor()
     try:
-        cursor.executemany(sql, values)
+        if dialect.name == "postgresql":
+            extra = tuple(fixed.values())
+            raw: Any = connection.connection.driver_connection  # a psycopg connection
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy,
+            ):
+                for row in values:
+                    copy.write_row(row + extra)
+            return
+        literals = [
+            str(literal(value).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+            for value in fixed.values()
+        ]
+        marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        cursor = connection.connection.cursor()
+        try:
+            cursor.executemany(
+                f"INSERT INTO {target} ({columns}) "
+                f"VALUES ({', '.join([marker] * len(names) + literals)})",
+                values,
+            )
+        finally:
+            cursor.close()
     except dbapi.IntegrityError as exc:  # type: ignore[union-attr]
         raise Conflict(f"the import conflicts with what is stored: {_first_line(exc)}") from None
     except (dbapi.DataError, dbapi.ProgrammingError) as exc:  # type: ignore[union-attr]
         raise InvalidInput(f"the database refused a value: {_first_line(exc)}") from None
-    finally:
-        cursor.close()
 
 
 def _first_line(exc: Exception) -> str:
