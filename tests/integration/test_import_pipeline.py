@@ -191,3 +191,21 @@ def test_text_with_a_nul_character_is_refused_on_every_backend(cli, db, tmp_path
         2, "svcops: error: line 2, team: contains a NUL character",
     )  # fmt: skip
     assert cli("incident", "list", "--limit", "0", "-f", "json").json() == []
+
+
+@pytest.mark.subprocess
+def test_an_import_from_standard_input_is_read_by_the_worker(sh, db, tmp_path):
+    source = flat_csv(tmp_path / "flat.csv", history.BATCH + 10).read_text()
+    result = sh("import", "-", "--kind", "incident", "--output", "json", input=source)
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["records"] == history.BATCH + 10
+
+
+def test_text_that_is_not_utf8_deep_in_the_file_is_bad_input(cli, db, tmp_path):
+    good = flat_csv(tmp_path / "flat.csv", 2_000).read_bytes()  # past the first read buffer
+    source = tmp_path / "latin1.csv"
+    source.write_bytes(good + b"caf\xe9,1,1,phone,desk,2026-10-01T08:00:00Z,,new,,\n")
+    result = cli("import", str(source), "--kind", "incident")
+    assert result.code == 2
+    assert "is not UTF-8 text" in result.stderr.splitlines()[0]
+    assert cli("incident", "list", "--limit", "0", "-f", "json").json() == []

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from svcops.config import debugging
 from svcops.domain.errors import SvcopsError
@@ -30,11 +31,9 @@ class WorkerFailed(SvcopsError):
 
 
 def workers_enabled() -> bool:
-    import multiprocessing
-
     if os.environ.get("SVCOPS_WORKERS", "").strip() == "0":
         return False
-    return "fork" in multiprocessing.get_all_start_methods()
+    return hasattr(os, "fork")
 
 
 def in_worker(produce: Callable[[], Iterator[T]]) -> Generator[T, None, None]:
@@ -42,23 +41,27 @@ def in_worker(produce: Callable[[], Iterator[T]]) -> Generator[T, None, None]:
     if not workers_enabled():
         yield from produce()
         return
-    import multiprocessing
+    from multiprocessing.connection import Pipe
 
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
+    receiver, sender = Pipe(duplex=False)
     for stream in (sys.stdout, sys.stderr):  # the fork must not inherit output to repeat
         stream.flush()
-    worker = context.Process(target=_work, args=(produce, sender), daemon=True)
-    worker.start()
+    # os.fork, not multiprocessing.Process: that one closes the child's standard input, which
+    # may be the very stream to import
+    pid = os.fork()
+    if pid == 0:  # the worker
+        receiver.close()  # so that a parent gone means a broken pipe here, not a wait forever
+        _work(produce, sender)
     sender.close()
+    status: int | None = None
     try:
         while True:
             try:
                 kind, payload = receiver.recv()
             except EOFError:
-                worker.join()
+                status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
                 raise WorkerFailed(
-                    f"the import's worker process stopped (exit status {worker.exitcode})"
+                    f"the import's worker process stopped (exit status {status})"
                 ) from None
             if kind == "item":
                 yield payload
@@ -68,12 +71,12 @@ def in_worker(produce: Callable[[], Iterator[T]]) -> Generator[T, None, None]:
                 raise payload
     finally:
         receiver.close()
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
+        if status is None and os.waitpid(pid, os.WNOHANG) == (0, 0):
+            os.kill(pid, signal.SIGTERM)  # still running: the caller gave up (or it is leaving)
+            os.waitpid(pid, 0)
 
 
-def _work(produce: Callable[[], Iterator[Any]], sender: Any) -> None:
+def _work(produce: Callable[[], Iterator[Any]], sender: Any) -> NoReturn:
     """The worker: send each item, then "done", or the error that stopped it; then leave at
     once (os._exit: no exit handlers, no flushing of buffers inherited from the parent)."""
     gc.disable()  # a short-lived process that frees everything at once when it ends
@@ -82,15 +85,15 @@ def _work(produce: Callable[[], Iterator[Any]], sender: Any) -> None:
             for item in produce():
                 sender.send(("item", item))
             sender.send(("done", None))
-        except SvcopsError as exc:
+        except (SvcopsError, UnicodeDecodeError) as exc:  # the parent reports them as usual
             sender.send(("error", exc))
         except KeyboardInterrupt:
             pass  # the parent got the same signal and reports it
         except Exception as exc:  # a bug: the parent reports it as one
-            if debugging():
+            if debugging():  # straight to the descriptor: stderr's wrappers may hold locks
                 import traceback
 
-                traceback.print_exc()
+                os.write(2, "".join(traceback.format_exception(exc)).encode())
             sender.send(("error", WorkerFailed(f"the import's worker failed: {exc!r}")))
     except (OSError, EOFError):
         pass  # the parent has gone (it stopped on an error of its own)
