@@ -27,9 +27,9 @@ from svcops.domain import lifecycle as lc
 from svcops.domain.errors import Conflict, InvalidInput
 from svcops.domain.kinds import CHANNELS, DELIVERY_MODELS, lifecycle
 from svcops.domain.lifecycle import Lifecycle, State
-from svcops.domain.priority import check_level, check_priority
+from svcops.domain.priority import check_level, check_priority, priority_for
 from svcops.domain.timeparse import format_instant, parse_when
-from svcops.services.base import FUTURE_SLACK, transaction
+from svcops.services.base import FUTURE_SLACK, Call, transaction
 from svcops.services.transfer import json_objects, table
 from svcops.services.worker import in_worker, paused_gc
 from svcops.store.bulk import bulk_insert_rows
@@ -110,7 +110,7 @@ class _Writer:
     contacts are three executemany statements.
     """
 
-    def __init__(self, session: Session, call: Any, life: Lifecycle) -> None:
+    def __init__(self, session: Session, call: Call, life: Lifecycle) -> None:
         self.connection = session.connection()
         self.life = life
         # what every event of the import shares goes into the statement once
@@ -260,7 +260,7 @@ class _RowMaker:
             examples = self.summary.anomaly_examples
             examples += [f"{case.where}: {a}" for a in history.anomalies[: 10 - len(examples)]]
         impact, urgency = fields.get("impact") or 3, fields.get("urgency") or 3
-        matrix = self.settings.matrix[impact - 1][urgency - 1]  # both checked when read
+        matrix = priority_for(impact, urgency, self.settings.matrix)
         priority = check_priority(fields["priority"]) if fields.get("priority") else matrix
         model = (fields.get("model") or DELIVERY_MODELS[0]) if "model" in life.fields else None
         row: dict[str, Any] = {
@@ -349,7 +349,7 @@ def _epoch(value: Any) -> int | None:
 
 
 def _load(
-    session: Session, call: Any, life: Lifecycle,
+    session: Session, call: Call, life: Lifecycle,
     cases: Callable[[HistorySummary], Iterable[Case]],
     progress: Callable[[int, int | None], None] | None,
 ) -> HistorySummary:  # fmt: skip
@@ -453,7 +453,7 @@ class _FlatReader:
     that occur are worked out once (`_flat_plan`) and the row's own times filled in.
     """
 
-    def __init__(self, life: Lifecycle, call: Any) -> None:
+    def __init__(self, life: Lifecycle, call: Call) -> None:
         self.life = life
         self.now, self.zone = call.now, call.zone
         self.latest = call.now + FUTURE_SLACK
@@ -479,7 +479,7 @@ class _FlatReader:
     def case(self, where: str, row: dict[str, Any]) -> Case:
         life = self.life
         fields: dict[str, Any] = {}
-        for name in TEXT_FIELDS + CHECKED_FIELDS:
+        for name in READ_FIELDS:
             value = row.get(name)
             fields[name] = None if value is None else str(value).strip() or None
         if not fields["title"]:
@@ -520,6 +520,7 @@ class _FlatReader:
 
 
 CHECKED_FIELDS = ("impact", "urgency", "priority", "model", "channel", "reopen_count")
+READ_FIELDS = TEXT_FIELDS + CHECKED_FIELDS
 RESPONDED, RESOLVED, CLOSED, LAST = 0, 1, 2, 3  # where a planned move takes its time from
 
 
@@ -728,7 +729,7 @@ LogRow = tuple[datetime, int, str | None, dict[str, str]]  # time, line, stage, 
 
 
 def _group_log(
-    reader: Any, mapping: Mapping, call: Any, summary: HistorySummary
+    reader: Any, mapping: Mapping, call: Call, summary: HistorySummary
 ) -> dict[str, list[LogRow]]:
     """The log's rows by case; values without a stage are counted in `summary` (or refused)."""
     cases: dict[str, list[LogRow]] = {}
@@ -774,7 +775,7 @@ def _check_log_fields(fields: dict[str, Any], where: str) -> None:
         raise InvalidInput(f"{where}: {exc.message}") from None
 
 
-def _log_time(value: str | None, mapping: Mapping, call: Any, where: str) -> datetime:
+def _log_time(value: str | None, mapping: Mapping, call: Call, where: str) -> datetime:
     text = (value or "").strip()
     if not text:
         raise InvalidInput(f"{where}: empty time")
