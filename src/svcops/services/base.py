@@ -15,7 +15,7 @@ from svcops.domain.clock import clock
 from svcops.domain.errors import InvalidInput
 from svcops.domain.timeparse import format_instant, load_zone, parse_when
 from svcops.store.repository import add_event
-from svcops.store.tables import Record
+from svcops.store.tables import StoredRecord
 from svcops.store.uow import unit_of_work
 
 FUTURE_SLACK = timedelta(minutes=1)  # tolerate clocks a little apart between machines
@@ -87,7 +87,7 @@ def required_text(value: str | None, what: str) -> str:
 
 
 def record_event(
-    session: Session, call: Call, record: Record, action: str, at: datetime, **kw: str | None
+    session: Session, call: Call, record: StoredRecord, action: str, at: datetime, **kw: str | None
 ) -> None:
     """Append one event to `record`'s audit trail, by the current actor."""
     add_event(session, record, action, at=at, recorded_at=call.now, actor=call.settings.actor, **kw)

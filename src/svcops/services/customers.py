@@ -11,9 +11,9 @@ from sqlmodel import col, select
 from svcops.domain.errors import InvalidInput
 from svcops.services.base import clean_text, required_text, transaction
 from svcops.services.feedback import FeedbackView, feedback_views
-from svcops.services.views import ContactView, RecordView, contact_view, record_view
+from svcops.services.views import ContactView, RecordView, contact_views, record_view
 from svcops.store import repository as repo
-from svcops.store.tables import Contact, Customer, Record
+from svcops.store.tables import Customer
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -74,20 +74,14 @@ def show_customer(key: str) -> CustomerDetail:
 
     with transaction(write=False) as (session, call):
         customer = repo.get_customer(session, key)
-        rows = session.exec(
-            select(Record).where(col(Record.customer_id) == customer.id).order_by(col(Record.id))
-        ).all()
-        records = [record_view(LIFECYCLES[r.kind], repo.keys_of(session, r)) for r in rows]
-        keys = {r.id: r.key for r in rows if r.id is not None}
-        contacts = session.exec(
-            select(Contact)
-            .where(col(Contact.record_id).in_(list(keys)))
-            .order_by(col(Contact.at), col(Contact.id))
-        ).all()
+        assert customer.id is not None
+        rows = repo.records_of_customer(session, customer.id)
+        records = [record_view(LIFECYCLES[r.record.kind], r) for r in rows]
+        keys = {r.record.id: r.record.key for r in rows if r.record.id is not None}
         return CustomerDetail(
             _view(customer),
             records,
-            [contact_view(keys[c.record_id], c) for c in contacts],
+            contact_views(keys, repo.contacts_of(session, list(keys))),
             feedback_views(session, record_ids=list(keys)),
             call.settings.dimensions,
         )

@@ -76,7 +76,7 @@ def add_feedback(
             options = ", ".join(f"--{d}" for d in ("csat", "ces", *dimensions))
             raise InvalidInput(f"feedback needs at least one score: {options}")
         moment = call.when(at)
-        record = repo.get_any_record(session, for_key, lock=True)
+        record = repo.get_any_record(session, for_key, lock=True).record
         life = LIFECYCLES[record.kind]
         if not life.customer_facing:
             kinds = " and ".join(lc.plural for lc in LIFECYCLES.values() if lc.customer_facing)
@@ -165,7 +165,7 @@ def list_feedback(
         start, end = call.period(since, until)
         record_ids = None
         if for_key:
-            record = repo.get_any_record(session, for_key)
+            record = repo.get_any_record(session, for_key).record
             assert record.id is not None
             record_ids = [record.id]
         views = feedback_views(

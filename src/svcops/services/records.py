@@ -27,28 +27,30 @@ from svcops.services.views import (
     RecordDetail,
     RecordPage,
     RecordView,
-    contact_view,
+    contact_views,
     event_view,
     record_view,
 )
 from svcops.store import repository as repo
-from svcops.store.tables import Record
+from svcops.store.repository import RecordRow
+from svcops.store.tables import StoredRecord
 
 DEFAULT_LIMIT = 50
 
 
-def _view(session: Session, life: Lifecycle, record: Record) -> RecordView:
+def _view(session: Session, life: Lifecycle, row: RecordRow) -> RecordView:
+    record = row.record
     incidents = None
     if "incidents" in life.fields:
         assert record.id is not None
         incidents = repo.linked_incidents(session, [record.id]).get(record.id, [])
-    view = record_view(life, repo.keys_of(session, record), incidents)
+    view = record_view(life, row, incidents)
     if "problem" in life.fields:  # incidents: what the known-error register says about them
         view = replace(view, known_errors=_known_errors(session, record))
     return view
 
 
-def _known_errors(session: Session, record: Record) -> tuple[KnownErrorView, ...]:
+def _known_errors(session: Session, record: StoredRecord) -> tuple[KnownErrorView, ...]:
     found = []
     for problem in repo.known_errors_matching(session, record.service, record.category):
         on = "service" if record.service and problem.service == record.service else "category"
@@ -107,31 +109,31 @@ def open_record(
             due_at = call.optional_when(due, "--due")
             if due_at is not None and due_at < opened_at:
                 raise InvalidInput(f"--due {format_instant(due_at)} is before the request opens")
-        customer_id = repo.get_customer(session, customer).id if customer else None
+        customer_row = repo.get_customer(session, customer) if customer else None
         key, number = repo.next_key(session, life.prefix)
         progress = lc.start(life, opened_at)
-        record = Record(
-            key=key,
-            kind=life.kind,
-            number=number,
-            title=clean_title,
-            priority=chosen,
-            priority_overridden=chosen != matrix_priority,
-            impact=impact_level,
-            urgency=urgency_level,
-            service=clean_text(service, "--service"),
-            category=clean_text(category, "--category"),
-            channel=channel_name,
-            customer_id=customer_id,
-            assignee=clean_text(assignee, "--assignee"),
-            team=clean_text(team, "--team"),
-            model=delivery_model,
-            due_at=due_at,
-            **lc.progress_values(progress),
+        record = repo.insert_record(
+            session,
+            {
+                "key": key,
+                "kind": life.kind,
+                "number": number,
+                "title": clean_title,
+                "priority": chosen,
+                "priority_overridden": chosen != matrix_priority,
+                "impact": impact_level,
+                "urgency": urgency_level,
+                "service": clean_text(service, "--service"),
+                "category": clean_text(category, "--category"),
+                "channel": channel_name,
+                "customer_id": customer_row.id if customer_row else None,
+                "assignee": clean_text(assignee, "--assignee"),
+                "team": clean_text(team, "--team"),
+                "model": delivery_model,
+                "due_at": due_at,
+                **lc.progress_values(progress),
+            },
         )
-        session.add(record)
-        session.flush()
-        assert record.id is not None
         record_event(
             session,
             call,
@@ -152,7 +154,8 @@ def open_record(
             record_event(
                 session, call, record, "contact", opened_at, to_value=f"inbound {channel_name}"
             )
-        return _view(session, life, record)
+        customer_key = customer_row.key if customer_row else None
+        return _view(session, life, RecordRow(record, customer_key, None))
 
 
 def move_record(
@@ -186,20 +189,20 @@ def move_record(
     text = clean_text(note, "--note")
     with transaction(write=True) as (session, call):
         moment = call.when(at)
-        record = repo.get_record(session, life, key, lock=True)
-        apply_move(session, call, life, record, verb, moment, to=to, given=given, note=text)
+        row = repo.get_record(session, life, key, lock=True)
+        apply_move(session, call, life, row.record, verb, moment, to=to, given=given, note=text)
         if resolve_incidents:
-            if life.state_of(record.stage) is not State.RESOLVED:
+            if life.state_of(row.record.stage) is not State.RESOLVED:
                 raise InvalidInput("--resolve-incidents goes with a move that resolves the problem")
-            _resolve_linked_incidents(session, call, record, moment)
-        return _view(session, life, record)
+            _resolve_linked_incidents(session, call, row.record, moment)
+        return _view(session, life, row)
 
 
 def apply_move(
     session: Session,
     call: Call,
     life: Lifecycle,
-    record: Record,
+    record: StoredRecord,
     verb: str,
     moment: datetime,
     *,
@@ -207,19 +210,18 @@ def apply_move(
     given: dict[str, str | None] | None = None,
     note: str | None = None,
 ) -> None:
-    """Move a loaded record through its lifecycle and append the event."""
+    """Move a loaded record through its lifecycle, store it and append the event."""
     given = given or {}
     before = Progress(**{name: getattr(record, name) for name in lc.PROGRESS_FIELDS})
     try:
         after, transition = lc.move(life, before, verb, moment, to=to, given=given)
     except TransitionNotAllowed as exc:
         raise TransitionNotAllowed(f"{record.key}: {exc.message}", hint=exc.hint) from None
-    for name in lc.PROGRESS_FIELDS:
-        setattr(record, name, getattr(after, name))
+    changes = lc.progress_values(after)
     for name in transition.requires:
         if name in ("root_cause", "workaround"):
-            setattr(record, name, given[name])
-    record.version += 1
+            changes[name] = given[name]
+    repo.update_record(session, record, changes)
     detail = given.get("reason") if "reason" in transition.requires else None
     if "root_cause" in transition.requires:
         detail = f"root cause: {given['root_cause']}; workaround: {given['workaround']}"
@@ -230,7 +232,7 @@ def apply_move(
 
 
 def _resolve_linked_incidents(
-    session: Session, call: Call, problem: Record, moment: datetime
+    session: Session, call: Call, problem: StoredRecord, moment: datetime
 ) -> None:
     incident = lifecycle("incident")
     note = f"resolved with problem {problem.key}"
@@ -250,9 +252,9 @@ def link_incident(
     text = clean_text(note, "--note")
     with transaction(write=True) as (session, call):
         moment = call.when(at)
-        record = repo.get_record(session, incidents, key, lock=True)
-        old = repo.keys_of(session, record).problem
-        target = repo.get_record(session, problems, problem, lock=True) if problem else None
+        row = repo.get_record(session, incidents, key, lock=True)
+        record, old = row.record, row.problem
+        target = repo.get_record(session, problems, problem, lock=True).record if problem else None
         if target is not None and problems.state_of(target.stage) is State.FINAL:
             raise TransitionNotAllowed(
                 f"{target.key} is {target.stage}; link incidents to an open problem"
@@ -261,17 +263,16 @@ def link_incident(
         if new is None and old is None:
             raise InvalidInput(f"{record.key} is not linked to a problem")
         if old == new:
-            return _view(session, incidents, record)
-        record.problem_id = target.id if target is not None else None
-        record.version += 1
+            return _view(session, incidents, row)
+        repo.update_record(session, record, {"problem_id": target.id if target else None})
         action = "link" if target is not None else "unlink"
         record_event(session, call, record, action, moment, from_value=old, to_value=new, note=text)
         for key_of_problem in (old, new):
             if key_of_problem is not None:
-                side = repo.get_record(session, problems, key_of_problem)
+                side = repo.get_record(session, problems, key_of_problem).record
                 change = "link" if key_of_problem == new else "unlink"
                 record_event(session, call, side, change, moment, to_value=record.key, note=text)
-        return _view(session, incidents, record)
+        return _view(session, incidents, replace(row, problem=new))
 
 
 def assign_record(
@@ -289,7 +290,8 @@ def assign_record(
     new_team = clean_text(team, "--team")
     with transaction(write=True) as (session, call):
         moment = call.when(at)
-        record = repo.get_record(session, life, key, lock=True)
+        row = repo.get_record(session, life, key, lock=True)
+        record = row.record
         if life.state_of(record.stage) is State.FINAL:
             raise TransitionNotAllowed(
                 f"{record.key} is {record.stage}; a {record.stage} {life.noun} cannot be reassigned"
@@ -297,22 +299,17 @@ def assign_record(
         if moment < record.opened_at:
             raise InvalidInput(f"--at {format_instant(moment)} is before {record.key} was opened")
         text = clean_text(note, "--note")
-        changes = [("assign", "assignee", agent), ("team", "team", new_team)]
-        for action, field, value in changes:
+        changes = {}
+        for action, field, value in [("assign", "assignee", agent), ("team", "team", new_team)]:
             if value is not None and value != getattr(record, field):
                 record_event(
-                    session,
-                    call,
-                    record,
-                    action,
-                    moment,
-                    from_value=getattr(record, field),
-                    to_value=value,
-                    note=text,
-                )
-                setattr(record, field, value)
-                record.version += 1
-        return _view(session, life, record)
+                    session, call, record, action, moment,
+                    from_value=getattr(record, field), to_value=value, note=text,
+                )  # fmt: skip
+                changes[field] = value
+        if changes:
+            repo.update_record(session, record, changes)
+        return _view(session, life, row)
 
 
 def list_records(
@@ -368,14 +365,16 @@ def _split(values: list[str] | None) -> list[str]:
 def show_record(kind: str, key: str) -> RecordDetail:
     life = lifecycle(kind)
     with transaction(write=False) as (session, _call):
-        record = repo.get_record(session, life, key)
-        contacts = [contact_view(record.key, c) for c in repo.contacts_of(session, record)]
+        row = repo.get_record(session, life, key)
+        record = row.record
+        assert record.id is not None
+        contacts = contact_views({record.id: record.key}, repo.contacts_of(session, [record.id]))
         events = [event_view(e) for e in repo.events_of(session, record)]
-        return RecordDetail(_view(session, life, record), contacts, events)
+        return RecordDetail(_view(session, life, row), contacts, events)
 
 
 def record_history(kind: str, key: str) -> tuple[str, list[EventView]]:
     life = lifecycle(kind)
     with transaction(write=False) as (session, _call):
-        record = repo.get_record(session, life, key)
+        record = repo.get_record(session, life, key).record
         return record.key, [event_view(e) for e in repo.events_of(session, record)]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from svcops.domain.lifecycle import Lifecycle
 from svcops.store.repository import RecordRow
-from svcops.store.tables import Contact, Event
 
 COMMON_FIELDS = (
     "key", "kind", "title", "stage", "priority", "impact", "urgency", "service", "category",
@@ -113,13 +113,11 @@ def record_view(
     return RecordView(fields, r.priority_overridden, r.stage_entered_at)
 
 
-def event_view(event: Event) -> EventView:
-    return EventView(
-        event.at, event.actor, event.action, event.from_value, event.to_value, event.note
-    )
+def event_view(row: Sequence[Any]) -> EventView:
+    """From an event row of the repository: (at, actor, action, from, to, note)."""
+    return EventView(*row)
 
 
-def contact_view(record_key: str, contact: Contact) -> ContactView:
-    return ContactView(
-        record_key, contact.channel, contact.direction, contact.at, contact.agent, contact.note
-    )
+def contact_views(keys: dict[int, str], rows: Sequence[Sequence[Any]]) -> list[ContactView]:
+    """From contact rows of the repository: (record id, channel, direction, at, agent, note)."""
+    return [ContactView(keys[row[0]], *row[1:]) for row in rows]

@@ -1,35 +1,86 @@
-"""Queries and writes on records, events and contacts. Services call these inside a unit of work."""
+"""Queries and writes on records, events and contacts. Services call these inside a unit of work.
+
+Records, events and contacts go through Core statements built once, at import, with bound
+parameters: a command reads or changes one record in a few statements, and batch runs thousands
+of commands, so neither the ORM's identity map nor building each statement anew is paid for.
+Records come back as `StoredRecord`s (plain data) and go back with `update_record`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, text, update
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, Row, Table, bindparam, func, insert, or_, select, text, update
+from sqlmodel import Session, SQLModel
 
-from svcops.domain.errors import NotFound
+from svcops.domain.errors import Conflict, NotFound
 from svcops.domain.kinds import BY_PREFIX
 from svcops.domain.lifecycle import Lifecycle
-from svcops.store.tables import Contact, Customer, Event, KeyCounter, Record
+from svcops.store.tables import Customer, StoredRecord
+
+
+def _table(name: str) -> Table:
+    return SQLModel.metadata.tables[name]
+
+
+RECORD, EVENT, CONTACT = _table("record"), _table("event"), _table("contact")
+CUSTOMER, COUNTER = _table("customer"), _table("key_counter")
+RECORD_COLUMNS = tuple(RECORD.c.keys())
+_PROBLEM = RECORD.alias("problem")
+_DEFAULTS: dict[str, Any] = {  # what a new record's unnamed fields are (the same every time: one statement)
+    name: None if field.is_required() else field.default
+    for name, field in StoredRecord.model_fields.items()
+    if name != "id"
+}
+
+# every record comes with the keys of its customer and its problem (one statement, not three)
+_RECORDS = select(
+    RECORD,
+    select(CUSTOMER.c.key).where(CUSTOMER.c.id == RECORD.c.customer_id).scalar_subquery(),
+    select(_PROBLEM.c.key).where(_PROBLEM.c.id == RECORD.c.problem_id).scalar_subquery(),
+)
+_BY_KEY = _RECORDS.where(RECORD.c.key == bindparam("key"), RECORD.c.kind == bindparam("kind"))
+_BY_KEY_LOCKED = _BY_KEY.with_for_update(of=RECORD)  # FOR UPDATE OF record on PostgreSQL
+_BY_PROBLEM = _RECORDS.where(RECORD.c.problem_id == bindparam("problem")).order_by(RECORD.c.number)
+_BY_PROBLEM_LOCKED = _BY_PROBLEM.with_for_update(of=RECORD)
+_INSERT_RECORD = insert(RECORD)
+# the SET clause is whatever columns the call passes; the version guards against lost updates
+_UPDATE_RECORD = update(RECORD).where(
+    RECORD.c.id == bindparam("record_id"), RECORD.c.version == bindparam("old_version")
+)
+_INSERT_EVENT = insert(EVENT)
+_INSERT_CONTACT = insert(CONTACT)
+_EVENT_VALUES = (EVENT.c.at, EVENT.c.actor, EVENT.c.action, EVENT.c.from_value,
+                 EVENT.c.to_value, EVENT.c.note)  # fmt: skip
+_EVENTS = (
+    select(*_EVENT_VALUES)
+    .where(EVENT.c.record_id == bindparam("record"))
+    .order_by(EVENT.c.at, EVENT.c.id)
+)
+_CONTACT_VALUES = (CONTACT.c.channel, CONTACT.c.direction, CONTACT.c.at, CONTACT.c.agent,
+                   CONTACT.c.note)  # fmt: skip
+_CONTACTS = (
+    select(CONTACT.c.record_id, *_CONTACT_VALUES)
+    .where(CONTACT.c.record_id.in_(bindparam("records", expanding=True)))
+    .order_by(CONTACT.c.at, CONTACT.c.id)
+)
+_NEXT_NUMBER = (
+    update(COUNTER)
+    .where(COUNTER.c.prefix == bindparam("wanted"))
+    .values(last=COUNTER.c.last + 1)
+    .returning(COUNTER.c.last)
+)
 
 
 def next_key(session: Session, prefix: str) -> tuple[str, int]:
     """The next human key for a prefix (INC-1, INC-2, ...), taken inside the transaction."""
-    # Core, not ORM: no session synchronisation to pay for
-    counters = KeyCounter.metadata.tables["key_counter"]
-    statement = (
-        update(counters)
-        .where(counters.c.prefix == prefix)
-        .values(last=counters.c.last + 1)
-        .returning(counters.c.last)
-    )
-    number = session.connection().execute(statement).scalar_one_or_none()
+    connection = session.connection()
+    number = connection.execute(_NEXT_NUMBER, {"wanted": prefix}).scalar_one_or_none()
     if number is None:  # a prefix the first migration did not seed
-        session.add(KeyCounter(prefix=prefix, last=1))
-        session.flush()
+        connection.execute(insert(COUNTER), {"prefix": prefix, "last": 1})
         number = 1
     return f"{prefix}-{number}", int(number)
 
@@ -38,15 +89,31 @@ def normalise_key(key: str) -> str:
     return key.strip().upper()
 
 
-def get_record(session: Session, lifecycle: Lifecycle, key: str, *, lock: bool = False) -> Record:
+@dataclass(frozen=True)
+class RecordRow:
+    """A record with the keys of what it points at."""
+
+    record: StoredRecord
+    customer: str | None
+    problem: str | None
+
+
+def _row(row: Sequence[Any]) -> RecordRow:
+    """A stored record from a row of `_RECORDS` (its columns, then the two keys)."""
+    values = dict(zip(RECORD_COLUMNS, row, strict=False))
+    return RecordRow(StoredRecord.model_construct(**values), row[-2], row[-1])
+
+
+def get_record(
+    session: Session, lifecycle: Lifecycle, key: str, *, lock: bool = False
+) -> RecordRow:
     """The record of this kind with this key, or NotFound (with a hint if it is another kind)."""
     wanted = normalise_key(key)
-    statement = select(Record).where(Record.key == wanted, Record.kind == lifecycle.kind)
-    if lock:
-        statement = statement.with_for_update()
-    record = session.exec(statement).first()
-    if record is not None:
-        return record
+    statement = _BY_KEY_LOCKED if lock else _BY_KEY
+    found = session.connection().execute(statement, {"key": wanted, "kind": lifecycle.kind})
+    row = found.first()
+    if row is not None:
+        return _row(row)
     prefix = wanted.split("-", 1)[0]
     other = BY_PREFIX.get(prefix)
     if other is not None and other.kind != lifecycle.kind:
@@ -60,9 +127,33 @@ def get_record(session: Session, lifecycle: Lifecycle, key: str, *, lock: bool =
     )
 
 
+def insert_record(session: Session, values: dict[str, Any]) -> StoredRecord:
+    """Store a new record; returns it with its id."""
+    full = _DEFAULTS | values
+    result = session.connection().execute(_INSERT_RECORD, full)
+    (record_id,) = result.inserted_primary_key or (None,)
+    return StoredRecord.model_construct(**full, id=record_id)
+
+
+def update_record(session: Session, record: StoredRecord, values: dict[str, Any]) -> None:
+    """Write `values` to the record, in memory and stored, one version further on.
+
+    The update holds only while the stored version is the one read: a record changed in
+    between (which the locks taken when reading for a change should prevent) is a conflict.
+    """
+    changes = {**values, "version": record.version + 1}
+    done = session.connection().execute(
+        _UPDATE_RECORD, {**changes, "record_id": record.id, "old_version": record.version}
+    )
+    if done.rowcount != 1:
+        raise Conflict(f"{record.key} changed under you; try again")
+    for name, value in changes.items():
+        setattr(record, name, value)
+
+
 def get_customer(session: Session, key: str) -> Customer:
     wanted = normalise_key(key)
-    customer = session.exec(select(Customer).where(Customer.key == wanted)).first()
+    customer = session.scalars(select(Customer).where(CUSTOMER.c.key == wanted)).first()
     if customer is None:
         raise NotFound(f"no customer {key.strip()!r}", hint="customer keys look like CUS-3")
     return customer
@@ -70,7 +161,7 @@ def get_customer(session: Session, key: str) -> Customer:
 
 def add_event(
     session: Session,
-    record: Record,
+    record: StoredRecord,
     action: str,
     *,
     at: datetime,
@@ -80,11 +171,9 @@ def add_event(
     to_value: str | None = None,
     note: str | None = None,
 ) -> None:
-    assert record.id is not None
-    # appended with Core: an event is never read back or changed in the same command, and an
-    # ORM object per event costs more than the insert (batch runs thousands of these)
+    """Append one event to the audit trail (never read back or changed in the same command)."""
     session.connection().execute(
-        insert(Event.metadata.tables["event"]),
+        _INSERT_EVENT,
         {"record_id": record.id, "at": at, "recorded_at": recorded_at, "actor": actor,
          "action": action, "from_value": from_value, "to_value": to_value, "note": note},
     )  # fmt: skip
@@ -92,7 +181,7 @@ def add_event(
 
 def add_contact(
     session: Session,
-    record: Record,
+    record: StoredRecord,
     channel: str,
     direction: str,
     at: datetime,
@@ -100,10 +189,9 @@ def add_contact(
     agent: str | None = None,
     note: str | None = None,
 ) -> None:
-    """Log one contact on a record (with Core, like events)."""
-    assert record.id is not None
+    """Log one contact on a record."""
     session.connection().execute(
-        insert(Contact.metadata.tables["contact"]),
+        _INSERT_CONTACT,
         {"record_id": record.id, "channel": channel, "direction": direction, "at": at,
          "agent": agent, "note": note},
     )  # fmt: skip
@@ -123,111 +211,87 @@ class RecordFilter:
     sla: dict[str, tuple[int, int]] | None = None
 
 
-@dataclass(frozen=True)
-class RecordRow:
-    """A record with the keys of what it points at."""
-
-    record: Record
-    customer: str | None
-    problem: str | None
-
-
 def list_records(session: Session, kind: str, flt: RecordFilter) -> tuple[list[RecordRow], int]:
     """Records of `kind` matching the filter, newest first, and how many matched in all."""
-    conditions: list[ColumnElement[bool]] = [col(Record.kind) == kind]
+    c = RECORD.c
+    conditions: list[ColumnElement[bool]] = [c.kind == kind]
     if flt.stages:
-        conditions.append(col(Record.stage).in_(flt.stages))
+        conditions.append(c.stage.in_(flt.stages))
     if flt.open_stages is not None:
-        conditions.append(col(Record.stage).in_(flt.open_stages))
+        conditions.append(c.stage.in_(flt.open_stages))
     if flt.priorities:
-        conditions.append(col(Record.priority).in_(flt.priorities))
+        conditions.append(c.priority.in_(flt.priorities))
     if flt.assignee is not None:
-        conditions.append(col(Record.assignee) == flt.assignee)
+        conditions.append(c.assignee == flt.assignee)
     if flt.team is not None:
-        conditions.append(col(Record.team) == flt.team)
+        conditions.append(c.team == flt.team)
     if flt.since is not None:
-        conditions.append(col(Record.opened_at) >= flt.since)
+        conditions.append(c.opened_at >= flt.since)
     if flt.until is not None:
-        conditions.append(col(Record.opened_at) < flt.until)
+        conditions.append(c.opened_at < flt.until)
     if flt.breached_by is not None and flt.sla is not None:
         from svcops.store.reports import SlaSql
 
         clocks = SlaSql(list(flt.sla), alias="record")
         breached = text(clocks.breached).bindparams(**SlaSql.params(flt.sla, flt.breached_by))
         conditions.append(breached)  # type: ignore[arg-type]
-    total = session.exec(select(func.count()).select_from(Record).where(*conditions)).one()
-    problem = aliased(Record)
-    statement = (
-        select(Record, Customer.key, problem.key)
-        .outerjoin(Customer, col(Customer.id) == Record.customer_id)
-        .outerjoin(problem, col(problem.id) == Record.problem_id)
-        .where(*conditions)
-        .order_by(col(Record.opened_at).desc(), col(Record.id).desc())
-    )
+    connection = session.connection()
+    total = connection.execute(select(func.count()).select_from(RECORD).where(*conditions))
+    statement = _RECORDS.where(*conditions).order_by(c.opened_at.desc(), c.id.desc())
     if flt.limit:
         statement = statement.limit(flt.limit)
-    rows = [RecordRow(r, c, p) for r, c, p in session.exec(statement).all()]
-    return rows, int(total)
+    rows = [_row(row) for row in connection.execute(statement)]
+    return rows, int(total.scalar_one())
 
 
-def keys_of(session: Session, record: Record) -> RecordRow:
-    """The record with its customer's and problem's keys."""
-    customer = problem = None
-    if record.customer_id is not None:
-        customer = session.exec(
-            select(Customer.key).where(Customer.id == record.customer_id)
-        ).first()
-    if record.problem_id is not None:
-        problem = session.exec(select(Record.key).where(Record.id == record.problem_id)).first()
-    return RecordRow(record, customer, problem)
+def records_of_customer(session: Session, customer_id: int) -> list[RecordRow]:
+    """A customer's records, oldest first."""
+    statement = _RECORDS.where(RECORD.c.customer_id == customer_id).order_by(RECORD.c.id)
+    return [_row(row) for row in session.connection().execute(statement)]
 
 
 def linked_incidents(session: Session, problem_ids: Sequence[int]) -> dict[int, list[str]]:
     """Keys of the incidents linked to each problem."""
     if not problem_ids:
         return {}
-    rows = session.exec(
-        select(Record.problem_id, Record.key)
-        .where(col(Record.problem_id).in_(problem_ids))
-        .order_by(col(Record.number))
-    ).all()
+    rows = session.connection().execute(
+        select(RECORD.c.problem_id, RECORD.c.key)
+        .where(RECORD.c.problem_id.in_(problem_ids))
+        .order_by(RECORD.c.number)
+    )
     linked: dict[int, list[str]] = {}
     for problem_id, key in rows:
-        assert problem_id is not None
         linked.setdefault(problem_id, []).append(key)
     return linked
 
 
-def linked_records(session: Session, problem: Record, *, lock: bool = False) -> list[Record]:
+def linked_records(
+    session: Session, problem: StoredRecord, *, lock: bool = False
+) -> list[StoredRecord]:
     """The incidents linked to a problem, oldest first."""
-    statement = (
-        select(Record).where(col(Record.problem_id) == problem.id).order_by(col(Record.number))
-    )
-    if lock:
-        statement = statement.with_for_update()
-    return list(session.exec(statement).all())
+    statement = _BY_PROBLEM_LOCKED if lock else _BY_PROBLEM
+    rows = session.connection().execute(statement, {"problem": problem.id})
+    return [_row(row).record for row in rows]
 
 
 def known_errors_matching(
     session: Session, service: str | None, category: str | None
-) -> list[Record]:
+) -> list[StoredRecord]:
     """Problems in the known-error register whose service or category matches."""
     matches = []
     if service:
-        matches.append(col(Record.service) == service)
+        matches.append(RECORD.c.service == service)
     if category:
-        matches.append(col(Record.category) == category)
+        matches.append(RECORD.c.category == category)
     if not matches:
         return []
-    statement = (
-        select(Record)
-        .where(col(Record.kind) == "problem", col(Record.stage) == "known_error", or_(*matches))
-        .order_by(col(Record.number))
-    )
-    return list(session.exec(statement).all())
+    statement = _RECORDS.where(
+        RECORD.c.kind == "problem", RECORD.c.stage == "known_error", or_(*matches)
+    ).order_by(RECORD.c.number)
+    return [_row(row).record for row in session.connection().execute(statement)]
 
 
-def get_any_record(session: Session, key: str, *, lock: bool = False) -> Record:
+def get_any_record(session: Session, key: str, *, lock: bool = False) -> RecordRow:
     """The record with this key, whatever its kind (the key's prefix says which)."""
     wanted = normalise_key(key)
     life = BY_PREFIX.get(wanted.split("-", 1)[0])
@@ -238,19 +302,13 @@ def get_any_record(session: Session, key: str, *, lock: bool = False) -> Record:
     return get_record(session, life, wanted, lock=lock)
 
 
-def events_of(session: Session, record: Record) -> list[Event]:
-    return list(
-        session.exec(
-            select(Event).where(Event.record_id == record.id).order_by(col(Event.at), col(Event.id))
-        ).all()
-    )
+def events_of(session: Session, record: StoredRecord) -> list[Row[Any]]:
+    """The record's events, oldest first: (at, actor, action, from, to, note) rows."""
+    return list(session.connection().execute(_EVENTS, {"record": record.id}))
 
 
-def contacts_of(session: Session, record: Record) -> list[Contact]:
-    return list(
-        session.exec(
-            select(Contact)
-            .where(Contact.record_id == record.id)
-            .order_by(col(Contact.at), col(Contact.id))
-        ).all()
-    )
+def contacts_of(session: Session, records: Sequence[int]) -> list[Row[Any]]:
+    """The records' contacts, oldest first: (record id, channel, direction, at, agent, note)."""
+    if not records:
+        return []
+    return list(session.connection().execute(_CONTACTS, {"records": list(records)}))

@@ -42,17 +42,13 @@ class Customer(SQLModel, table=True):
     created_at: datetime = _time(nullable=False)
 
 
-class Record(SQLModel, table=True):
-    """An incident, problem or service request: one table, the kind in a column."""
+class StoredRecord(SQLModel):
+    """An incident, problem or service request as stored: its fields as plain data.
 
-    __tablename__ = "record"
-    __table_args__ = (
-        UniqueConstraint("kind", "number", name="uq_record_kind_number"),
-        Index("ix_record_kind_opened", "kind", "opened_at"),
-        Index("ix_record_kind_stage", "kind", "stage"),
-        Index("ix_record_first_resolved_at", "first_resolved_at"),
-        Index("ix_record_stage_entered_at", "stage_entered_at"),
-    )
+    Services read and change records as these (loaded and saved with Core statements, see
+    store/repository.py): no ORM identity map or change tracking to pay for on every command.
+    `Record` below is the table made of the same fields.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=32)
@@ -87,6 +83,19 @@ class Record(SQLModel, table=True):
     closed_at: datetime | None = _time()
     reopen_count: int = 0
     version: int = 1
+
+
+class Record(StoredRecord, table=True):
+    """The record table: one for every kind, the kind in a column."""
+
+    __tablename__ = "record"
+    __table_args__ = (
+        UniqueConstraint("kind", "number", name="uq_record_kind_number"),
+        Index("ix_record_kind_opened", "kind", "opened_at"),
+        Index("ix_record_kind_stage", "kind", "stage"),
+        Index("ix_record_first_resolved_at", "first_resolved_at"),
+        Index("ix_record_stage_entered_at", "stage_entered_at"),
+    )
 
 
 class Event(SQLModel, table=True):
