@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -186,11 +189,29 @@ _ENVIRONMENT = (
 _settings_cache: dict[tuple[object, ...], Settings] = {}
 
 
+_pinned: ContextVar[Settings | None] = ContextVar("svcops_settings", default=None)
+
+
+@contextmanager
+def pinned_settings() -> Iterator[Settings]:
+    """The settings in force now, kept for everything run inside (a batch's lines): read once,
+    not once per command; a config file edited meanwhile applies from the next batch."""
+    settings = get_settings()
+    token = _pinned.set(settings)
+    try:
+        yield settings
+    finally:
+        _pinned.reset(token)
+
+
 def get_settings() -> Settings:
     """The settings in force now: flags, then environment, then the config file, then defaults.
 
     Read at call time; remembered while the flags, the environment and the config file's
-    modification time stay the same (a batch asks thousands of times)."""
+    modification time stay the same."""
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned
     path = config_path()
     try:
         mtime: float | None = path.stat().st_mtime

@@ -148,12 +148,16 @@ class Outcome:
 ALL = "*"  # build_app(ALL): every group built, for running many commands in one process
 
 
-def execute(command: Any, args: Sequence[str]) -> Outcome:
-    """Run one command line through the Click tree `command`; never raises."""
+def execute(
+    command: Any, args: Sequence[str], prog_name: str = "svcops", parent: Any = None
+) -> Outcome:
+    """Run one command line through the Click tree `command` (a sub-command of `parent`'s
+    command when a parent context is given); never raises."""
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
+    extra = {} if parent is None else {"parent": parent}
     try:
-        result = command.main(args=list(args), prog_name="svcops", standalone_mode=False)
+        result = command.main(args=list(args), prog_name=prog_name, standalone_mode=False, **extra)
     except SvcopsError as exc:
         _traceback_when_debugging()
         return Outcome(int(exc.exit_code), exc.message, exc.hint)
@@ -176,6 +180,41 @@ def execute(command: Any, args: Sequence[str]) -> Outcome:
             "set SVCOPS_DEBUG=1 for the traceback",
         )
     return Outcome(result if isinstance(result, int) else int(ExitCode.OK))
+
+
+class Runner:
+    """Runs command lines one after another through one command tree (batch mode).
+
+    `svcops incident open ...` is parsed by the `open` command itself, under contexts for
+    `svcops` and `svcops incident` made once: the root and the groups take no options in a
+    batch line and have no callbacks to run (the root's --db is refused in a batch), so parsing
+    them again for every line would only cost time. Anything else (a group alone, --help of a
+    group, an unknown command) goes through the whole tree, exactly as on the command line.
+    """
+
+    def __init__(self, tree: Any) -> None:
+        self.tree = tree
+        self._parents: dict[str, Any] = {}
+
+    def __call__(self, args: Sequence[str]) -> Outcome:
+        if len(args) >= 2 and not args[1].startswith("-"):
+            group = getattr(self.tree, "commands", {}).get(args[0])
+            leaf = getattr(group, "commands", {}).get(args[1])
+            if leaf is not None and getattr(group, "callback", None) is None:
+                return execute(leaf, args[2:], args[1], self._parent(args[0], group))
+        return execute(self.tree, args)
+
+    def _parent(self, name: str, group: Any) -> Any:
+        parent = self._parents.get(name)
+        if parent is None:
+            root = self.tree.context_class(
+                self.tree, info_name="svcops", **self.tree.context_settings
+            )
+            parent = group.context_class(
+                group, info_name=name, parent=root, **group.context_settings
+            )
+            self._parents[name] = parent
+        return parent
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,11 +10,14 @@ import io
 import json
 import sys
 from contextlib import nullcontext, redirect_stdout
-from typing import Annotated, Any, BinaryIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
 from svcops.cli import output
+
+if TYPE_CHECKING:
+    from svcops.cli.app import Runner
 
 # a batch inside a batch; a demo that replaces the database; bulk commands of their own
 # (an import from `-` would read the batch's own lines)
@@ -37,18 +40,14 @@ def command(
 ) -> None:
     """Run many commands in one process: a JSON array of arguments per line in, one JSON
     result per line out. Exits 0 when every line succeeded, else with the first failure's code."""
-    from svcops.cli.app import ALL, build_app
+    from svcops.cli.app import ALL, Runner, build_app
+    from svcops.services.base import all_or_nothing, many_calls
 
-    tree = typer.main.get_command(build_app(ALL))
+    run = Runner(typer.main.get_command(build_app(ALL)))
     stream = _open(source)
     first_failure = 0
-    guard: Any = nullcontext()
-    if atomic:
-        from svcops.services.base import all_or_nothing
-
-        guard = all_or_nothing()
     try:
-        with guard:
+        with many_calls(), all_or_nothing() if atomic else nullcontext():
             for number, raw in enumerate(stream, start=1):
                 try:
                     line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
@@ -57,7 +56,7 @@ def command(
                 else:
                     if not line.strip():
                         continue
-                    report = _run_line(tree, number, line, atomic)
+                    report = _run_line(run, number, line, atomic)
                 _emit(report)
                 if report["exit"] != 0:
                     first_failure = first_failure or report["exit"]
@@ -88,8 +87,8 @@ def _open(source: str) -> BinaryIO:
         raise InvalidInput(f"cannot read {source}: {exc.strerror}") from None
 
 
-def _run_line(tree: Any, number: int, line: str, atomic: bool) -> dict[str, Any]:
-    from svcops.cli.app import ROOT_OPTIONS_WITH_VALUES, execute
+def _run_line(run: "Runner", number: int, line: str, atomic: bool) -> dict[str, Any]:
+    from svcops.cli.app import ROOT_OPTIONS_WITH_VALUES
 
     try:
         args = json.loads(line)
@@ -110,16 +109,13 @@ def _run_line(tree: Any, number: int, line: str, atomic: bool) -> dict[str, Any]
         return _failure(number, 2, "root options go before `batch` (svcops --db X batch)")
     buffer = io.StringIO()
     # everything a line prints goes into its result, even Click's own --help text
-    with output.redirected(buffer, "json"), redirect_stdout(buffer):
-        outcome = execute(tree, args)
+    with output.collected(buffer) as values, redirect_stdout(buffer):
+        outcome = run(args)
     if outcome.code != 0:
         message = outcome.message or "failed"
         return _failure(number, outcome.code, message)
-    text = buffer.getvalue()
-    try:
-        result: Any = json.loads(text) if text.strip() else None
-    except json.JSONDecodeError:  # -q: the keys
-        result = text.splitlines()
+    printed = buffer.getvalue().splitlines()  # -q: the keys; --help: its text
+    result: Any = values[0] if len(values) == 1 and not printed else [*values, *printed] or None
     return {"line": number, "exit": 0, "result": result}
 
 

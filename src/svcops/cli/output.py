@@ -21,18 +21,22 @@ FORMATS = ("table", "json", "ndjson", "csv", "tsv", "md")
 
 _stdout: ContextVar[TextIO | None] = ContextVar("svcops_stdout", default=None)
 _forced_format: ContextVar[str | None] = ContextVar("svcops_format", default=None)
+_collector: ContextVar[list[Any] | None] = ContextVar("svcops_collector", default=None)
 
 
 @contextmanager
-def redirected(stream: TextIO, fmt: str | None = None) -> Iterator[None]:
-    """Send data output to `stream` (and force a format), e.g. for batch mode."""
-    token = _stdout.set(stream)
-    ftoken = _forced_format.set(fmt)
+def collected(stream: TextIO) -> Iterator[list[Any]]:
+    """Results as values, for a caller that embeds them in its own output (batch mode): what
+    `--format json` would print is appended to the list instead, as the same JSON values;
+    anything else a command prints (the keys of -q) goes to `stream`."""
+    values: list[Any] = []
+    tokens = (_stdout.set(stream), _forced_format.set("json"), _collector.set(values))
     try:
-        yield
+        yield values
     finally:
-        _stdout.reset(token)
-        _forced_format.reset(ftoken)
+        _stdout.reset(tokens[0])
+        _forced_format.reset(tokens[1])
+        _collector.reset(tokens[2])
 
 
 def stdout() -> TextIO:
@@ -114,6 +118,10 @@ def emit(shape: Shape, fmt: str, *, quiet: bool = False, zone: tzinfo | None = N
         except BrokenPipeError:
             raise ReaderGone from None
         return
+    values = _collector.get()
+    if values is not None and fmt == "json":
+        values.append(json_data(shape))
+        return
     writer: Callable[[Shape, TextIO, tzinfo | None], None] = _WRITERS[fmt]
     try:
         writer(shape, out, zone)
@@ -141,15 +149,17 @@ def machine_value(value: Any) -> Any:
     return value
 
 
-def _json(shape: Shape, out: TextIO, _zone: tzinfo | None) -> None:
-    data: Any
+def json_data(shape: Shape) -> Any:
+    """A shape as the JSON format's values: lists, objects, text, numbers."""
     if isinstance(shape, Rows):
-        data = [machine_value({c: r.get(c) for c in shape.columns}) for r in shape.rows]
-    elif isinstance(shape, Document):
-        data = machine_value(shape.data)
-    else:
-        data = machine_value(shape.fields)
-    json.dump(data, out, ensure_ascii=False, indent=2)
+        return [machine_value({c: r.get(c) for c in shape.columns}) for r in shape.rows]
+    if isinstance(shape, Document):
+        return machine_value(shape.data)
+    return machine_value(shape.fields)
+
+
+def _json(shape: Shape, out: TextIO, _zone: tzinfo | None) -> None:
+    json.dump(json_data(shape), out, ensure_ascii=False, indent=2)
     out.write("\n")
 
 

@@ -10,13 +10,13 @@ from functools import cached_property
 
 from sqlmodel import Session
 
-from svcops.config import Settings, get_settings
+from svcops.config import Settings, get_settings, pinned_settings
 from svcops.domain.clock import clock
 from svcops.domain.errors import InvalidInput
 from svcops.domain.timeparse import format_instant, load_zone, parse_when
 from svcops.store.repository import add_event
 from svcops.store.tables import StoredRecord
-from svcops.store.uow import unit_of_work
+from svcops.store.uow import held_connections, unit_of_work
 
 FUTURE_SLACK = timedelta(minutes=1)  # tolerate clocks a little apart between machines
 
@@ -106,6 +106,15 @@ def parse_count(value: int | str | None, option: str) -> int | None:
     if number is not None and number > 1_000_000_000:
         raise InvalidInput(f"{option} must be at most 1000000000 (or 0 for all)")
     return number
+
+
+@contextmanager
+def many_calls() -> Iterator[None]:
+    """Use cases run one after another inside (a batch's lines) share what does not change
+    between them: the settings, read once, and one connection per database. Each still runs
+    in its own transaction, at its own moment."""
+    with pinned_settings(), held_connections():
+        yield
 
 
 @contextmanager

@@ -30,7 +30,8 @@ RECORD, EVENT, CONTACT = _table("record"), _table("event"), _table("contact")
 CUSTOMER, COUNTER = _table("customer"), _table("key_counter")
 RECORD_COLUMNS = tuple(RECORD.c.keys())
 _PROBLEM = RECORD.alias("problem")
-_DEFAULTS: dict[str, Any] = {  # what a new record's unnamed fields are (the same every time: one statement)
+# a new record's fields that the service leaves unnamed (all columns named: one statement)
+_DEFAULTS: dict[str, Any] = {
     name: None if field.is_required() else field.default
     for name, field in StoredRecord.model_fields.items()
     if name != "id"

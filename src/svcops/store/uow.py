@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
@@ -14,6 +15,8 @@ from svcops.store.engine import WRITE, engine_for
 from svcops.store.schema import ensure_current
 
 _ambient: ContextVar[Session | None] = ContextVar("svcops_session", default=None)
+# connections kept for a series of units of work (a batch), by database URL
+_held: ContextVar[dict[str, Connection] | None] = ContextVar("svcops_held", default=None)
 
 _BUSY_MARKERS = ("database is locked", "database is busy", "lock timeout", "could not obtain lock")
 _CONFLICT_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
@@ -33,11 +36,16 @@ def unit_of_work(url: str, *, write: bool, snapshot: bool = False) -> Iterator[S
     engine = engine_for(url)
     with translate_errors():
         ensure_current(engine)
-        options: dict[str, object] = {WRITE: write}
-        if snapshot and engine.dialect.name == "postgresql":
-            # every statement sees the same moment (SQLite's read transaction already does)
-            options["isolation_level"] = "REPEATABLE READ"
-        bind = engine.execution_options(**options)
+        bind: Engine | Connection
+        held = _held.get()
+        if held is not None and not snapshot:
+            bind = _held_connection(held, engine).execution_options(**{WRITE: write})
+        else:
+            options: dict[str, object] = {WRITE: write}
+            if snapshot and engine.dialect.name == "postgresql":
+                # every statement sees the same moment (SQLite's read transaction already does)
+                options["isolation_level"] = "REPEATABLE READ"
+            bind = engine.execution_options(**options)
         with Session(bind, expire_on_commit=False, autoflush=True) as session:
             token = _ambient.set(session)
             try:
@@ -51,6 +59,31 @@ def unit_of_work(url: str, *, write: bool, snapshot: bool = False) -> Iterator[S
                 raise
             finally:
                 _ambient.reset(token)
+
+
+@contextmanager
+def held_connections() -> Iterator[None]:
+    """Units of work run inside share one connection per database instead of taking one from
+    the pool each time (a batch's lines: one transaction after another on the same
+    connection, none left open between them)."""
+    held: dict[str, Connection] = {}
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        for connection in held.values():
+            connection.close()
+
+
+def _held_connection(held: dict[str, Connection], engine: Engine) -> Connection:
+    url = str(engine.url)
+    connection = held.get(url)
+    if connection is None or connection.invalidated or connection.closed:
+        if connection is not None:
+            connection.close()
+        connection = held[url] = engine.connect()
+    return connection
 
 
 @contextmanager
