@@ -119,3 +119,120 @@ def test_batch_uses_the_database_given_before_it(tmp_path):
     assert done.returncode == 0, done.stderr
     assert results(done.stdout)[1]["result"] == ["INC-1"]
     assert target.exists()
+
+
+def test_a_line_that_fails_after_writing_leaves_nothing_and_the_others_stay(cli, db):
+    # the advance is stored, then the move is refused (it does not resolve the problem): the
+    # line's savepoint takes its writes back while the lines around it are kept
+    script = lines(
+        ["problem", "open", "Printers drop jobs"],
+        ["problem", "advance", "PRB-1", "--resolve-incidents"],
+        ["incident", "open", "after"],
+    )
+    result = cli("batch", "-", input=script)
+    out = results(result.stdout)
+    assert [r["exit"] for r in out] == [0, 2, 0]
+    assert out[1]["error"] == "--resolve-incidents goes with a move that resolves the problem"
+    problem = cli("problem", "show", "PRB-1", "--format", "json").json()
+    assert problem["stage"] == out[0]["result"]["stage"]
+    assert [e["action"] for e in cli("problem", "history", "PRB-1", "-f", "json").json()] == [
+        "open"
+    ]
+    assert cli("incident", "list", "-q").stdout == "INC-1\n"
+
+
+def test_a_script_gets_each_result_before_it_sends_the_next_line(db, tmp_path):
+    """A coprocess: the result comes without closing the input, and it is committed (another
+    process sees it) by the time it is printed."""
+    import os
+    import selectors
+
+    env = {**os.environ, **db.env}
+    with subprocess.Popen(
+        [svcops_executable(), "batch", "-"], env=env, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as batch:  # fmt: skip
+        assert batch.stdin is not None and batch.stdout is not None
+
+        def ask(command: list[str]) -> dict:
+            batch.stdin.write(json.dumps(command) + "\n")
+            batch.stdin.flush()
+            with selectors.DefaultSelector() as waiting:
+                waiting.register(batch.stdout, selectors.EVENT_READ)
+                assert waiting.select(timeout=30), "no result while the batch waits for input"
+            return json.loads(batch.stdout.readline())
+
+        try:
+            assert ask(["incident", "open", "Printer down"])["result"]["key"] == "INC-1"
+            seen = subprocess.run(
+                [svcops_executable(), "incident", "show", "INC-1", "--format", "json"],
+                env={**env, "SVCOPS_BUSY_TIMEOUT": "2"}, capture_output=True, text=True,
+                timeout=60,
+            )  # fmt: skip
+            assert seen.returncode == 0, seen.stderr
+            assert json.loads(seen.stdout)["title"] == "Printer down"
+            assert ask(["incident", "advance", "INC-1"])["result"]["stage"] == "acknowledged"
+        finally:
+            batch.stdin.close()
+            code = batch.wait(timeout=60)
+        assert code == 0, batch.stderr.read() if batch.stderr else ""
+
+
+def test_a_db_line_runs_after_the_lines_before_it_are_committed(sh, sqlite_db):
+    # db migrate takes the write lock itself: were the lines before it still uncommitted in
+    # the batch's transaction, it would wait for it (1 s here) and fail
+    done = sh(
+        "batch", "-", env={"SVCOPS_BUSY_TIMEOUT": "1"},
+        input=lines(["incident", "open", "A"], ["db", "migrate"], ["incident", "open", "B"]),
+    )  # fmt: skip
+    assert done.code == 0, done.stdout + done.stderr
+    assert [r["exit"] for r in results(done.stdout)] == [0, 0, 0]
+    assert sh("incident", "list", "-q").stdout == "INC-2\nINC-1\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["incident", "open", "Printer down", "--impact", "2"],
+        ["incident", "show", "INC-1"],
+        ["incident", "show", "INC-9"],
+        ["incident", "open"],
+        ["incident", "open", "X", "--bogus"],
+        ["incident", "open", "X", "--impact", "9"],
+        ["incident", "open", "--help"],
+        ["incident"],
+        ["incident", "--help"],
+        ["incident", "nosuch"],
+        ["report", "summary", "--since", "7d"],
+    ],
+)
+def test_lines_are_parsed_as_the_whole_command_tree_parses_them(db, args):
+    import contextlib
+    import io
+
+    import typer
+
+    from svcops.cli import output
+    from svcops.cli.app import ALL, Runner, build_app, execute
+    from svcops.services.records import open_record
+
+    open_record("incident", "first")
+    tree = typer.main.get_command(build_app(ALL))
+
+    def run(runner: object) -> tuple[object, list[object], str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with (
+            output.collected(out) as values,
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            outcome = runner(args)  # type: ignore[operator]
+        return outcome, values, out.getvalue(), err.getvalue()
+
+    shortcut = run(Runner(tree))
+    whole = run(lambda a: execute(tree, a))
+    if shortcut[1] and isinstance(shortcut[1][0], dict) and "key" in shortcut[1][0]:
+        # an open takes the next key each time: compare all but the key
+        for value in (shortcut[1][0], whole[1][0]):
+            value.pop("key")
+    assert shortcut == whole

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
@@ -217,3 +218,76 @@ def test_a_locked_postgresql_row_is_a_conflict(pg_db, pg_admin, cli, monkeypatch
     assert result.code == 5
     assert len(result.error_lines) == 1
     assert cli("incident", "show", key, "-f", "json").json()["stage"] == "new"
+
+
+def test_an_update_of_a_record_changed_meanwhile_is_a_conflict(db):
+    from svcops.domain.kinds import lifecycle
+    from svcops.services.base import transaction
+    from svcops.store import repository as repo
+
+    records.open_record("incident", "Printer down")
+    with transaction(write=True) as (session, _call):
+        stale = repo.get_record(session, lifecycle("incident"), "INC-1").record
+        repo.update_record(session, stale, {"title": "first change"})
+        assert stale.version == 2
+        stale.version = 1  # as if read before the change above
+        with pytest.raises(Conflict, match="INC-1 changed under you"):
+            repo.update_record(session, stale, {"title": "second change"})
+    assert records.show_record("incident", "INC-1").record.fields["title"] == "first change"
+
+
+def _lose_transaction(db, held, pg_admin_factory):
+    """End the group's transaction behind its back, as a crashed server or a full disk would."""
+    from svcops.services.base import transaction
+
+    with transaction(write=False) as (session, _call):
+        connection = session.info["connection"]
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() if (
+            db.backend == "postgresql"
+        ) else None  # fmt: skip
+        driver = connection.connection.driver_connection
+    if db.backend == "sqlite":
+        driver.execute("ROLLBACK")
+        assert not held.sound()
+    else:
+        pg_admin_factory().execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_a_group_that_loses_its_transaction_keeps_nothing_and_says_so(
+    db, request, capsys, monkeypatch
+):
+    from svcops.cli import batch
+    from svcops.cli.batch import _Results
+    from svcops.domain.errors import SvcopsError
+    from svcops.services.base import many_calls
+
+    monkeypatch.setattr(batch, "GROUP_SECONDS", 3600.0)  # only the loss ends this group
+    with many_calls(grouped=True) as held:
+        results = _Results(held)
+        records.open_record("incident", "first")
+        results.add({"line": 1, "exit": 0, "result": "first"})
+        records.open_record("incident", "second")
+        results.add({"line": 2, "exit": 0, "result": "second"})
+        assert held.uncommitted and capsys.readouterr().out == ""  # waiting for the commit
+        _lose_transaction(db, held, lambda: request.getfixturevalue("pg_admin"))
+        results.flush()
+    reports = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["line"], r["exit"] != 0, "result" in r) for r in reports] == [
+        (1, True, False), (2, True, False),
+    ]  # fmt: skip
+    assert results.first_failure == reports[0]["exit"]
+    assert records.list_records("incident").total == 0
+    with many_calls(grouped=True) as held:  # and a group after it works
+        records.open_record("incident", "third")
+        held.commit()
+    kept = records.list_records("incident").records
+    assert [(v.key, v.fields["title"]) for v in kept] == [("INC-1", "third")]  # not even a key
+    with many_calls(grouped=True) as held:
+        records.open_record("incident", "fourth")
+        _lose_transaction(db, held, lambda: request.getfixturevalue("pg_admin"))
+        with pytest.raises(SvcopsError):  # refused, not run outside the lost transaction
+            records.open_record("incident", "fifth")
+        with pytest.raises(SvcopsError):
+            held.commit()
+    kept = records.list_records("incident").records
+    assert [v.fields["title"] for v in kept] == ["third"]

@@ -9,6 +9,8 @@ command line, so parsing and validation are the CLI's own.
 import io
 import json
 import sys
+import time
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext, redirect_stdout
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
@@ -22,7 +24,8 @@ if TYPE_CHECKING:
 # a batch inside a batch; a demo that replaces the database; bulk commands of their own
 # (an import from `-` would read the batch's own lines)
 NOT_IN_BATCH = {"batch", "demo", "export", "import", "import-log"}
-NOT_IN_ATOMIC = {"db"}  # schema commands take their own lock: inside one transaction they wait
+# schema and backup commands take their own locks: they never run inside the lines' transaction
+OWN_TRANSACTION = {"db"}
 
 
 def command(
@@ -45,10 +48,13 @@ def command(
 
     run = Runner(typer.main.get_command(build_app(ALL)))
     stream = _open(source)
-    first_failure = 0
     try:
-        with many_calls(), all_or_nothing() if atomic else nullcontext():
-            for number, raw in enumerate(stream, start=1):
+        with (
+            many_calls(grouped=not atomic) as held,
+            all_or_nothing() if atomic else nullcontext(),
+        ):
+            results = _Results(held)
+            for number, raw in _lines(stream, results.flush):
                 try:
                     line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
                 except UnicodeDecodeError as exc:
@@ -56,23 +62,91 @@ def command(
                 else:
                     if not line.strip():
                         continue
-                    report = _run_line(run, number, line, atomic)
-                _emit(report)
-                if report["exit"] != 0:
-                    first_failure = first_failure or report["exit"]
-                    if atomic:
-                        raise _Stop
+                    report = _run_line(run, number, line, atomic, results.flush)
+                results.add(report)
+                if atomic and report["exit"] != 0:
+                    raise _Stop
+            results.flush()
     except _Stop:
         pass
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-    if first_failure:
-        raise typer.Exit(first_failure)
+    if results.first_failure:
+        raise typer.Exit(results.first_failure)
+
+
+GROUP_LINES = 1000  # at most this many lines ...
+GROUP_SECONDS = 0.1  # ... or this long between commits
+
+
+class _Results:
+    """The lines' results, written as their work is committed.
+
+    Lines run one after another, each in a savepoint of a transaction they share, committed
+    every GROUP_LINES lines or GROUP_SECONDS, before reading input that has not arrived yet
+    (a script that waits for each result gets it at once), and at the end. A line's result is
+    printed only once what it did is committed: a result on stdout is a change kept. Should
+    the commit fail, every line waiting on it is reported failed with the reason (none of it
+    was kept), just as a line that fails on its own is.
+    """
+
+    def __init__(self, held: Any) -> None:
+        self.held = held
+        self.pending: list[dict[str, Any]] = []
+        self.first_failure = 0
+        self.since = time.monotonic()
+
+    def add(self, report: dict[str, Any]) -> None:
+        self.pending.append(report)
+        if not self.held.sound():
+            self.flush()
+        elif not self.held.uncommitted:  # nothing it may depend on waits to be committed
+            self._write()
+        elif len(self.pending) >= GROUP_LINES or time.monotonic() - self.since > GROUP_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        from svcops.domain.errors import SvcopsError
+
+        try:
+            self.held.commit()
+        except SvcopsError as exc:
+            self.pending = [_failure(r["line"], int(exc.exit_code), exc.message)
+                            for r in self.pending]  # fmt: skip
+        self._write()
+        self.since = time.monotonic()
+
+    def _write(self) -> None:
+        for report in self.pending:
+            _emit(report)
+            if report["exit"] != 0:
+                self.first_failure = self.first_failure or report["exit"]
+        self.pending = []
 
 
 class _Stop(Exception):
     """The first failure of an atomic batch: leave the transaction, rolling it back."""
+
+
+def _lines(stream: BinaryIO, before_waiting: Callable[[], None]) -> Iterator[tuple[int, bytes]]:
+    """The input's numbered lines; `before_waiting` runs before each read that may have to
+    wait for input (all lines that have arrived are run first)."""
+    buffer, start, number = b"", 0, 0
+    while True:
+        end = buffer.find(b"\n", start)
+        if end >= 0:
+            number += 1
+            yield number, buffer[start : end + 1]
+            start = end + 1
+            continue
+        before_waiting()
+        chunk = stream.read1(1 << 16) if hasattr(stream, "read1") else stream.read(1 << 16)
+        if not chunk:
+            if start < len(buffer):
+                yield number + 1, buffer[start:]
+            return
+        buffer, start = buffer[start:] + chunk, 0
 
 
 def _open(source: str) -> BinaryIO:
@@ -87,7 +161,9 @@ def _open(source: str) -> BinaryIO:
         raise InvalidInput(f"cannot read {source}: {exc.strerror}") from None
 
 
-def _run_line(run: "Runner", number: int, line: str, atomic: bool) -> dict[str, Any]:
+def _run_line(
+    run: "Runner", number: int, line: str, atomic: bool, commit: Callable[[], None]
+) -> dict[str, Any]:
     from svcops.cli.app import ROOT_OPTIONS_WITH_VALUES
 
     try:
@@ -98,8 +174,10 @@ def _run_line(run: "Runner", number: int, line: str, atomic: bool) -> dict[str, 
         return _failure(number, 2, "a line must be a JSON array of strings (svcops arguments)")
     if args[0] in NOT_IN_BATCH:
         return _failure(number, 2, f"svcops {args[0]} cannot run inside a batch")
-    if atomic and args[0] in NOT_IN_ATOMIC:
-        return _failure(number, 2, f"svcops {args[0]} cannot run inside an --atomic batch")
+    if args[0] in OWN_TRANSACTION:
+        if atomic:
+            return _failure(number, 2, f"svcops {args[0]} cannot run inside an --atomic batch")
+        commit()  # it must not wait for the lock the lines before it hold
     try:
         for arg in args:
             arg.encode("utf-8")

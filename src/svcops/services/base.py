@@ -16,7 +16,7 @@ from svcops.domain.errors import InvalidInput
 from svcops.domain.timeparse import format_instant, load_zone, parse_when
 from svcops.store.repository import add_event
 from svcops.store.tables import StoredRecord
-from svcops.store.uow import held_connections, unit_of_work
+from svcops.store.uow import Held, held_connections, unit_of_work
 
 FUTURE_SLACK = timedelta(minutes=1)  # tolerate clocks a little apart between machines
 
@@ -109,12 +109,13 @@ def parse_count(value: int | str | None, option: str) -> int | None:
 
 
 @contextmanager
-def many_calls() -> Iterator[None]:
+def many_calls(*, grouped: bool = False) -> Iterator[Held]:
     """Use cases run one after another inside (a batch's lines) share what does not change
-    between them: the settings, read once, and one connection per database. Each still runs
-    in its own transaction, at its own moment."""
-    with pinned_settings(), held_connections():
-        yield
+    between them: the settings, read once, and one connection per database; with `grouped`,
+    one transaction too, each use case in a savepoint of it, committed by the caller
+    (`Held.commit`). Each use case still runs at its own moment."""
+    with pinned_settings(), held_connections(grouped=grouped) as held:
+        yield held
 
 
 @contextmanager

@@ -50,13 +50,9 @@ def add_customer(name: str, *, email: str | None = None, org: str | None = None)
         raise InvalidInput(f"--email {clean_email!r} is not an email address")
     with transaction(write=True) as (session, call):
         key, _number = repo.next_key(session, "CUS")
-        customer = Customer(
-            key=key, name=clean_name, email=clean_email, org=clean_text(org, "--org"),
-            created_at=call.now,
-        )  # fmt: skip
-        session.add(customer)
-        session.flush()
-        return _view(customer)
+        view = CustomerView(key, clean_name, clean_email, clean_text(org, "--org"))
+        repo.insert_row(session, "customer", {**view.as_dict(), "created_at": call.now})
+        return view
 
 
 def list_customers(*, org: str | None = None) -> list[CustomerView]:

@@ -89,11 +89,10 @@ def add_feedback(
             key=key, record_id=record.id, csat=csat_score, ces=ces_score,
             comment=clean_text(comment, "--comment"), received_at=moment,
         )  # fmt: skip
-        session.add(response)
-        session.flush()
-        assert response.id is not None
+        response_id = repo.insert_row(session, "feedback", response.model_dump(exclude={"id"}))
         for name, score in quality.items():
-            session.add(FeedbackScore(feedback_id=response.id, dimension=name, score=score))
+            row = {"feedback_id": response_id, "dimension": name, "score": score}
+            repo.insert_row(session, "feedback_score", row)
         record_event(session, call, record, "feedback", moment, to_value=key)
         return _view(response, record.key, quality), dimensions
 

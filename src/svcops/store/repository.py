@@ -13,7 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Table,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlmodel import Session, SQLModel
 
 from svcops.domain.errors import Conflict, NotFound
@@ -76,9 +88,18 @@ _NEXT_NUMBER = (
 )
 
 
+def _connection(session: Session) -> Connection:
+    """The connection of the session's transaction, asked of the ORM once per session (the
+    ORM's lookup costs more than some of the statements run on it)."""
+    connection = session.info.get("connection")
+    if connection is None or connection.closed or not connection.in_transaction():
+        connection = session.info["connection"] = session.connection()
+    return connection
+
+
 def next_key(session: Session, prefix: str) -> tuple[str, int]:
     """The next human key for a prefix (INC-1, INC-2, ...), taken inside the transaction."""
-    connection = session.connection()
+    connection = _connection(session)
     number = connection.execute(_NEXT_NUMBER, {"wanted": prefix}).scalar_one_or_none()
     if number is None:  # a prefix the first migration did not seed
         connection.execute(insert(COUNTER), {"prefix": prefix, "last": 1})
@@ -111,7 +132,7 @@ def get_record(
     """The record of this kind with this key, or NotFound (with a hint if it is another kind)."""
     wanted = normalise_key(key)
     statement = _BY_KEY_LOCKED if lock else _BY_KEY
-    found = session.connection().execute(statement, {"key": wanted, "kind": lifecycle.kind})
+    found = _connection(session).execute(statement, {"key": wanted, "kind": lifecycle.kind})
     row = found.first()
     if row is not None:
         return _row(row)
@@ -131,9 +152,16 @@ def get_record(
 def insert_record(session: Session, values: dict[str, Any]) -> StoredRecord:
     """Store a new record; returns it with its id."""
     full = _DEFAULTS | values
-    result = session.connection().execute(_INSERT_RECORD, full)
+    result = _connection(session).execute(_INSERT_RECORD, full)
     (record_id,) = result.inserted_primary_key or (None,)
     return StoredRecord.model_construct(**full, id=record_id)
+
+
+def insert_row(session: Session, table: str, values: dict[str, Any]) -> int:
+    """Store one row of `table` with Core; returns its generated id (0 when it has none)."""
+    result = _connection(session).execute(insert(_table(table)), values)
+    key = result.inserted_primary_key
+    return int(key[0]) if key and isinstance(key[0], int) else 0
 
 
 def update_record(session: Session, record: StoredRecord, values: dict[str, Any]) -> None:
@@ -143,7 +171,7 @@ def update_record(session: Session, record: StoredRecord, values: dict[str, Any]
     between (which the locks taken when reading for a change should prevent) is a conflict.
     """
     changes = {**values, "version": record.version + 1}
-    done = session.connection().execute(
+    done = _connection(session).execute(
         _UPDATE_RECORD, {**changes, "record_id": record.id, "old_version": record.version}
     )
     if done.rowcount != 1:
@@ -173,7 +201,7 @@ def add_event(
     note: str | None = None,
 ) -> None:
     """Append one event to the audit trail (never read back or changed in the same command)."""
-    session.connection().execute(
+    _connection(session).execute(
         _INSERT_EVENT,
         {"record_id": record.id, "at": at, "recorded_at": recorded_at, "actor": actor,
          "action": action, "from_value": from_value, "to_value": to_value, "note": note},
@@ -191,7 +219,7 @@ def add_contact(
     note: str | None = None,
 ) -> None:
     """Log one contact on a record."""
-    session.connection().execute(
+    _connection(session).execute(
         _INSERT_CONTACT,
         {"record_id": record.id, "channel": channel, "direction": direction, "at": at,
          "agent": agent, "note": note},
@@ -236,7 +264,7 @@ def list_records(session: Session, kind: str, flt: RecordFilter) -> tuple[list[R
         clocks = SlaSql(list(flt.sla), alias="record")
         breached = text(clocks.breached).bindparams(**SlaSql.params(flt.sla, flt.breached_by))
         conditions.append(breached)  # type: ignore[arg-type]
-    connection = session.connection()
+    connection = _connection(session)
     total = connection.execute(select(func.count()).select_from(RECORD).where(*conditions))
     statement = _RECORDS.where(*conditions).order_by(c.opened_at.desc(), c.id.desc())
     if flt.limit:
@@ -248,14 +276,14 @@ def list_records(session: Session, kind: str, flt: RecordFilter) -> tuple[list[R
 def records_of_customer(session: Session, customer_id: int) -> list[RecordRow]:
     """A customer's records, oldest first."""
     statement = _RECORDS.where(RECORD.c.customer_id == customer_id).order_by(RECORD.c.id)
-    return [_row(row) for row in session.connection().execute(statement)]
+    return [_row(row) for row in _connection(session).execute(statement)]
 
 
 def linked_incidents(session: Session, problem_ids: Sequence[int]) -> dict[int, list[str]]:
     """Keys of the incidents linked to each problem."""
     if not problem_ids:
         return {}
-    rows = session.connection().execute(
+    rows = _connection(session).execute(
         select(RECORD.c.problem_id, RECORD.c.key)
         .where(RECORD.c.problem_id.in_(problem_ids))
         .order_by(RECORD.c.number)
@@ -271,7 +299,7 @@ def linked_records(
 ) -> list[StoredRecord]:
     """The incidents linked to a problem, oldest first."""
     statement = _BY_PROBLEM_LOCKED if lock else _BY_PROBLEM
-    rows = session.connection().execute(statement, {"problem": problem.id})
+    rows = _connection(session).execute(statement, {"problem": problem.id})
     return [_row(row).record for row in rows]
 
 
@@ -289,7 +317,7 @@ def known_errors_matching(
     statement = _RECORDS.where(
         RECORD.c.kind == "problem", RECORD.c.stage == "known_error", or_(*matches)
     ).order_by(RECORD.c.number)
-    return [_row(row).record for row in session.connection().execute(statement)]
+    return [_row(row).record for row in _connection(session).execute(statement)]
 
 
 def get_any_record(session: Session, key: str, *, lock: bool = False) -> RecordRow:
@@ -305,11 +333,11 @@ def get_any_record(session: Session, key: str, *, lock: bool = False) -> RecordR
 
 def events_of(session: Session, record: StoredRecord) -> list[Row[Any]]:
     """The record's events, oldest first: (at, actor, action, from, to, note) rows."""
-    return list(session.connection().execute(_EVENTS, {"record": record.id}))
+    return list(_connection(session).execute(_EVENTS, {"record": record.id}))
 
 
 def contacts_of(session: Session, records: Sequence[int]) -> list[Row[Any]]:
     """The records' contacts, oldest first: (record id, channel, direction, at, agent, note)."""
     if not records:
         return []
-    return list(session.connection().execute(_CONTACTS, {"records": list(records)}))
+    return list(_connection(session).execute(_CONTACTS, {"records": list(records)}))

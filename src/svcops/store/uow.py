@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Transaction
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
@@ -15,8 +15,7 @@ from svcops.store.engine import WRITE, engine_for
 from svcops.store.schema import ensure_current
 
 _ambient: ContextVar[Session | None] = ContextVar("svcops_session", default=None)
-# connections kept for a series of units of work (a batch), by database URL
-_held: ContextVar[dict[str, Connection] | None] = ContextVar("svcops_held", default=None)
+_held: ContextVar[Held | None] = ContextVar("svcops_held", default=None)
 
 _BUSY_MARKERS = ("database is locked", "database is busy", "lock timeout", "could not obtain lock")
 _CONFLICT_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
@@ -36,10 +35,14 @@ def unit_of_work(url: str, *, write: bool, snapshot: bool = False) -> Iterator[S
     engine = engine_for(url)
     with translate_errors():
         ensure_current(engine)
-        bind: Engine | Connection
         held = _held.get()
+        if held is not None and held.grouped and not snapshot:
+            with _savepoint(held.connection_for(engine, write)) as session:
+                yield session
+            return
+        bind: Engine | Connection
         if held is not None and not snapshot:
-            bind = _held_connection(held, engine).execution_options(**{WRITE: write})
+            bind = held.connection_for(engine, write)
         else:
             options: dict[str, object] = {WRITE: write}
             if snapshot and engine.dialect.name == "postgresql":
@@ -62,28 +65,131 @@ def unit_of_work(url: str, *, write: bool, snapshot: bool = False) -> Iterator[S
 
 
 @contextmanager
-def held_connections() -> Iterator[None]:
-    """Units of work run inside share one connection per database instead of taking one from
-    the pool each time (a batch's lines: one transaction after another on the same
-    connection, none left open between them)."""
-    held: dict[str, Connection] = {}
+def _savepoint(connection: Connection) -> Iterator[Session]:
+    """A unit of work inside a group's open transaction: a savepoint, released when the work
+    is done and rolled back to when it fails, so that it leaves nothing behind on its own.
+
+    The savepoint is plain SQL with one fixed name (units of work in a group run one after
+    another, never nested): SQLAlchemy's savepoints are compiled afresh each time, which costs
+    more than the statements of a whole command. The session works on the connection as it
+    is; the record paths are Core statements, and an ORM flush would roll back the group's
+    whole transaction on an error, so nothing here writes through the ORM (a group that loses
+    its transaction anyway is seen by `Held.sound` and reported, never committed half)."""
+    connection.exec_driver_sql("SAVEPOINT svcops_unit")
+    session = Session(bind=connection, join_transaction_mode="rollback_only",
+                      expire_on_commit=False, autoflush=False)  # fmt: skip
+    session.info["connection"] = connection  # Core statements run here, not via the ORM
+    token = _ambient.set(session)
+    try:
+        yield session
+        if session.new or session.dirty or session.deleted:
+            session.flush()
+        connection.exec_driver_sql("RELEASE SAVEPOINT svcops_unit")
+    except BaseException:
+        if not connection.invalidated and not connection.closed:
+            connection.exec_driver_sql("ROLLBACK TO SAVEPOINT svcops_unit")
+            connection.exec_driver_sql("RELEASE SAVEPOINT svcops_unit")
+        raise
+    finally:
+        _ambient.reset(token)
+        session.close()
+
+
+class Held:
+    """Connections kept for a series of units of work (a batch's lines), one per database,
+    instead of one taken from the pool for each.
+
+    `grouped`: the units of work share one open transaction per database, each in a savepoint
+    of its own (one that fails leaves nothing behind), and nothing is committed before
+    `commit()`: one commit, and one write of the pages changed, for many lines instead of one
+    each. A unit of work that writes turns a read-only group's transaction into a write one
+    (on SQLite a write transaction takes the write lock when it begins)."""
+
+    def __init__(self, *, grouped: bool) -> None:
+        self.grouped = grouped
+        self.uncommitted = False  # a unit of work that writes has run since the last commit
+        self._connections: dict[str, Connection] = {}
+        self._open: dict[str, tuple[Transaction, bool]] = {}  # url -> (transaction, writes)
+
+    def connection_for(self, engine: Engine, write: bool) -> Connection:
+        url = str(engine.url)
+        connection = self._connections.get(url)
+        if connection is None or connection.invalidated or connection.closed:
+            if url in self._open:  # the group's transaction went with its connection
+                raise Conflict(_LOST)
+            if connection is not None:
+                connection.close()
+            connection = self._connections[url] = engine.connect()
+        if not self.grouped:
+            return connection.execution_options(**{WRITE: write})
+        transaction, writes = self._open.get(url, (None, False))
+        if transaction is not None and not _still_open(connection, transaction):
+            raise Conflict(_LOST)  # never start afresh, outside it, as if nothing was lost
+        if transaction is not None and write and not writes:
+            transaction.commit()  # it only read: nothing of it to keep, nothing to lose
+            transaction = None
+        if transaction is None:
+            transaction = connection.execution_options(**{WRITE: write}).begin()
+            self._open[url] = (transaction, write)
+        self.uncommitted = self.uncommitted or write
+        return connection
+
+    def sound(self) -> bool:
+        """Whether every open group transaction is still open on its database (an error that
+        ends a whole transaction, a lost connection, would otherwise go unnoticed here)."""
+        return all(
+            _still_open(self._connections[url], transaction)
+            for url, (transaction, _writes) in self._open.items()
+        )
+
+    def commit(self) -> None:
+        """Commit what the units of work since the last commit did (grouped mode)."""
+        opened, self._open, self.uncommitted = self._open, {}, False
+        with translate_errors():
+            for url, (transaction, _writes) in opened.items():
+                if not _still_open(self._connections[url], transaction):
+                    self._discard(url)
+                    raise Conflict(_LOST)
+                transaction.commit()
+
+    def close(self) -> None:
+        """Roll back what was not committed and give the connections back."""
+        self._open = {}
+        for url in list(self._connections):
+            self._discard(url)
+
+    def _discard(self, url: str) -> None:
+        connection = self._connections.pop(url)
+        with suppress(DBAPIError):
+            connection.close()  # rolls back an open transaction
+
+
+_LOST = "the database ended the batch's transaction (connection lost?); its lines were not kept"
+
+
+def _still_open(connection: Connection, transaction: Transaction) -> bool:
+    if connection.invalidated or connection.closed or not transaction.is_active:
+        return False
+    driver = connection.connection.driver_connection
+    if connection.dialect.name == "sqlite":
+        # some errors (a full disk, I/O) make SQLite roll the whole transaction back
+        return bool(getattr(driver, "in_transaction", True))
+    # psycopg: not failed (INERROR, 3) and not lost (UNKNOWN, 4); IDLE is a transaction that
+    # has not sent its first statement yet (psycopg begins with the first one)
+    status = getattr(getattr(driver, "info", None), "transaction_status", None)
+    return status is None or int(status) not in (3, 4)
+
+
+@contextmanager
+def held_connections(*, grouped: bool = False) -> Iterator[Held]:
+    """Units of work run inside share one connection per database (see `Held`)."""
+    held = Held(grouped=grouped)
     token = _held.set(held)
     try:
-        yield
+        yield held
     finally:
         _held.reset(token)
-        for connection in held.values():
-            connection.close()
-
-
-def _held_connection(held: dict[str, Connection], engine: Engine) -> Connection:
-    url = str(engine.url)
-    connection = held.get(url)
-    if connection is None or connection.invalidated or connection.closed:
-        if connection is not None:
-            connection.close()
-        connection = held[url] = engine.connect()
-    return connection
+        held.close()
 
 
 @contextmanager
