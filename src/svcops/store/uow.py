@@ -37,7 +37,7 @@ def unit_of_work(url: str, *, write: bool, snapshot: bool = False) -> Iterator[S
         ensure_current(engine)
         held = _held.get()
         if held is not None and held.grouped and not snapshot:
-            with _savepoint(held.connection_for(engine, write)) as session:
+            with _savepoint(held.connection_for(engine, write), write) as session:
                 yield session
             return
         bind: Engine | Connection
@@ -65,9 +65,11 @@ def unit_of_work(url: str, *, write: bool, snapshot: bool = False) -> Iterator[S
 
 
 @contextmanager
-def _savepoint(connection: Connection) -> Iterator[Session]:
+def _savepoint(connection: Connection, write: bool) -> Iterator[Session]:
     """A unit of work inside a group's open transaction: a savepoint, released when the work
     is done and rolled back to when it fails, so that it leaves nothing behind on its own.
+    One that only reads has nothing to leave behind and takes no savepoint (two statements
+    fewer: round trips, on PostgreSQL).
 
     The savepoint is plain SQL with one fixed name (units of work in a group run one after
     another, never nested): SQLAlchemy's savepoints are compiled afresh each time, which costs
@@ -75,7 +77,8 @@ def _savepoint(connection: Connection) -> Iterator[Session]:
     is; the record paths are Core statements, and an ORM flush would roll back the group's
     whole transaction on an error, so nothing here writes through the ORM (a group that loses
     its transaction anyway is seen by `Held.sound` and reported, never committed half)."""
-    connection.exec_driver_sql("SAVEPOINT svcops_unit")
+    if write:
+        connection.exec_driver_sql("SAVEPOINT svcops_unit")
     session = Session(bind=connection, join_transaction_mode="rollback_only",
                       expire_on_commit=False, autoflush=False)  # fmt: skip
     session.info["connection"] = connection  # Core statements run here, not via the ORM
@@ -84,9 +87,10 @@ def _savepoint(connection: Connection) -> Iterator[Session]:
         yield session
         if session.new or session.dirty or session.deleted:
             session.flush()
-        connection.exec_driver_sql("RELEASE SAVEPOINT svcops_unit")
+        if write:
+            connection.exec_driver_sql("RELEASE SAVEPOINT svcops_unit")
     except BaseException:
-        if not connection.invalidated and not connection.closed:
+        if write and not connection.invalidated and not connection.closed:
             connection.exec_driver_sql("ROLLBACK TO SAVEPOINT svcops_unit")
             connection.exec_driver_sql("RELEASE SAVEPOINT svcops_unit")
         raise
