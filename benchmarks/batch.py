@@ -22,15 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def svcops_command() -> list[str]:
-    script = Path(sys.executable).parent / "svcops"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("svcops")
-    if found is None:
-        sys.exit("benchmarks/batch.py: install svcops first (pip install -e .)")
-    return [found]
+from startup import svcops_command  # this folder's: run as python benchmarks/batch.py
 
 
 def workloads(lines: int) -> dict[str, list[list[str]]]:

@@ -30,7 +30,7 @@ def svcops_command() -> list[str]:
         return [str(script)]
     found = shutil.which("svcops")
     if found is None:
-        sys.exit("benchmarks/startup.py: install svcops first (pip install -e .)")
+        sys.exit("benchmarks: install svcops first (pip install -e .)")
     return [found]
 
 
