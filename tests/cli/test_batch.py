@@ -178,16 +178,87 @@ def test_a_script_gets_each_result_before_it_sends_the_next_line(db, tmp_path):
         assert code == 0, batch.stderr.read() if batch.stderr else ""
 
 
-def test_a_db_line_runs_after_the_lines_before_it_are_committed(sh, sqlite_db):
+def test_a_db_line_runs_after_the_lines_before_it_are_committed(cli, sqlite_db, monkeypatch):
     # db migrate takes the write lock itself: were the lines before it still uncommitted in
-    # the batch's transaction, it would wait for it (1 s here) and fail
-    done = sh(
-        "batch", "-", env={"SVCOPS_BUSY_TIMEOUT": "1"},
-        input=lines(["incident", "open", "A"], ["db", "migrate"], ["incident", "open", "B"]),
-    )  # fmt: skip
+    # the batch's transaction, it would find the database busy, and run only a second time,
+    # once they were committed
+    from svcops.cli import batch
+
+    monkeypatch.setattr(batch, "GROUP_SECONDS", 3600.0)  # only the db line commits
+    monkeypatch.setenv("SVCOPS_BUSY_TIMEOUT", "0.2")
+    ran: list[list[str]] = []
+    execute = batch._execute
+
+    def counted(run: object, args: list[str]) -> object:
+        ran.append(args)
+        return execute(run, args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "_execute", counted)
+    script = lines(["incident", "open", "A"], ["db", "migrate"], ["incident", "open", "B"])
+    done = cli("batch", "-", input=script)
     assert done.code == 0, done.stdout + done.stderr
     assert [r["exit"] for r in results(done.stdout)] == [0, 0, 0]
-    assert sh("incident", "list", "-q").stdout == "INC-2\nINC-1\n"
+    assert [args[0] for args in ran] == ["incident", "db", "incident"]  # each ran once
+    assert cli("incident", "list", "-q").stdout == "INC-2\nINC-1\n"
+
+
+@pytest.mark.postgres
+def test_a_line_caught_in_a_deadlock_runs_again_once_the_lines_before_it_are_committed(
+    pg_db, pg_admin
+):
+    """Another transaction holds INC-2 and then waits for INC-1, which the batch's first line
+    changed and has not committed yet: PostgreSQL ends the deadlock by failing the batch's
+    second line, which runs again once the first is committed and the other has finished."""
+    import os
+    import threading
+    import time
+
+    import psycopg
+
+    from svcops.services.records import open_record
+
+    open_record("incident", "one")
+    open_record("incident", "two")
+    schema = pg_db.url.rsplit("%3D", 1)[1]
+    other = psycopg.connect(pg_admin.info.dsn)
+    other.execute(f"SELECT 1 FROM {schema}.record WHERE key = 'INC-2' FOR UPDATE")
+    script = lines(
+        ["incident", "advance", "INC-1"],
+        ["incident", "assign", "INC-2", "--to", "ann", "--team", "x"],
+    )
+    with subprocess.Popen(
+        [svcops_executable(), "batch", "-"], env={**os.environ, **pg_db.env}, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as batch:  # fmt: skip
+        try:
+            batch.stdin.write(script)  # type: ignore[union-attr]
+            batch.stdin.close()  # type: ignore[union-attr]
+            waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            deadline = time.monotonic() + 30
+            while pg_admin.execute(waiting).fetchone()[0] == 0:  # the batch waits for INC-2
+                assert time.monotonic() < deadline and batch.poll() is None
+                time.sleep(0.01)
+            failed: list[BaseException] = []
+
+            def close_the_cycle() -> None:
+                try:
+                    other.execute(f"UPDATE {schema}.record SET title = title WHERE key = 'INC-1'")
+                    other.commit()
+                except BaseException as exc:
+                    failed.append(exc)
+
+            cycle = threading.Thread(target=close_the_cycle, daemon=True)
+            cycle.start()
+            out = batch.stdout.read()  # type: ignore[union-attr]
+            err = batch.stderr.read()  # type: ignore[union-attr]
+            batch.wait(timeout=60)
+            cycle.join(timeout=60)
+        finally:
+            other.close()
+    assert not failed and not cycle.is_alive()
+    assert batch.returncode == 0, out + err
+    assert [(r["exit"], r["result"]["key"]) for r in results(out)] == [(0, "INC-1"), (0, "INC-2")]
+    assert results(out)[1]["result"]["team"] == "x"
 
 
 @pytest.mark.parametrize(
@@ -203,7 +274,7 @@ def test_a_db_line_runs_after_the_lines_before_it_are_committed(sh, sqlite_db):
         ["incident"],
         ["incident", "--help"],
         ["incident", "nosuch"],
-        ["report", "summary", "--since", "7d"],
+        ["report", "metrics", "--since", "-7d"],
     ],
 )
 def test_lines_are_parsed_as_the_whole_command_tree_parses_them(db, args):

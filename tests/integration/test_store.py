@@ -14,8 +14,9 @@ from sqlalchemy import create_engine, text
 
 from svcops.domain.errors import Conflict, NotFound
 from svcops.services import records
-from svcops.store import schema
+from svcops.store import schema, uow
 from svcops.store.engine import engine_for
+from tests.conftest import PG_URL
 
 
 def test_sqlite_file_is_private_and_in_wal_mode(sqlite_db):
@@ -238,14 +239,14 @@ def test_an_update_of_a_record_changed_meanwhile_is_a_conflict(db):
 
 def _lose_transaction(db, held, pg_admin_factory):
     """End the group's transaction behind its back, as a crashed server or a full disk would."""
-    from svcops.services.base import transaction
+    from svcops.store.engine import engine_for
 
-    with transaction(write=False) as (session, _call):
-        connection = session.info["connection"]
-        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() if (
-            db.backend == "postgresql"
-        ) else None  # fmt: skip
-        driver = connection.connection.driver_connection
+    # (a unit of work that reads would have the writes before it committed first)
+    connection = held.connection_for(engine_for(db.url), write=True)
+    pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() if (
+        db.backend == "postgresql"
+    ) else None  # fmt: skip
+    driver = connection.connection.driver_connection
     if db.backend == "sqlite":
         driver.execute("ROLLBACK")
         assert not held.sound()
@@ -268,14 +269,17 @@ def test_a_group_that_loses_its_transaction_keeps_nothing_and_says_so(
         results.add({"line": 1, "exit": 0, "result": "first"})
         records.open_record("incident", "second")
         results.add({"line": 2, "exit": 0, "result": "second"})
+        results.add({"line": 3, "exit": 4, "error": "its own reason"})  # failed on its own
         assert held.uncommitted and capsys.readouterr().out == ""  # waiting for the commit
         _lose_transaction(db, held, lambda: request.getfixturevalue("pg_admin"))
         results.flush()
     reports = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(r["line"], r["exit"] != 0, "result" in r) for r in reports] == [
-        (1, True, False), (2, True, False),
+    lost = (reports[0]["exit"], reports[0]["error"])  # SQLite: ended; PostgreSQL: connection gone
+    assert lost[0] != 0 and lost[1] in (uow._LOST, lost[1])
+    assert [(r["line"], r["exit"], r["error"]) for r in reports] == [
+        (1, *lost), (2, *lost), (3, 4, "its own reason"),
     ]  # fmt: skip
-    assert results.first_failure == reports[0]["exit"]
+    assert results.first_failure == lost[0]
     assert records.list_records("incident").total == 0
     with many_calls(grouped=True) as held:  # and a group after it works
         records.open_record("incident", "third")
@@ -291,3 +295,84 @@ def test_a_group_that_loses_its_transaction_keeps_nothing_and_says_so(
             held.commit()
     kept = records.list_records("incident").records
     assert [v.fields["title"] for v in kept] == ["third"]
+
+
+def test_a_read_in_a_group_comes_after_the_writes_before_it_are_committed(db, capsys, monkeypatch):
+    """A line that only reads neither holds the locks of the writes before it (however long it
+    runs) nor, failing in the database (which ends a whole transaction on PostgreSQL), takes
+    them with it."""
+    from sqlalchemy.exc import DBAPIError
+
+    from svcops.cli import batch
+    from svcops.cli.batch import _Results
+    from svcops.services.base import many_calls, transaction
+
+    monkeypatch.setattr(batch, "GROUP_SECONDS", 3600.0)
+    with many_calls(grouped=True) as held:
+        results = _Results(held)
+        records.open_record("incident", "first")
+        results.add({"line": 1, "exit": 0, "result": "first"})
+        assert capsys.readouterr().out == ""  # waiting for the commit
+        with transaction(write=False) as (session, _call):
+            assert capsys.readouterr().out == '{"line": 1, "exit": 0, "result": "first"}\n'
+            _write_elsewhere(db, "INC-1")  # no lock of line 1 is held any more
+            with pytest.raises(DBAPIError):
+                session.info["connection"].exec_driver_sql("SELECT * FROM no_such_table")
+        records.open_record("incident", "second")
+        results.add({"line": 3, "exit": 0, "result": "second"})
+        results.flush()
+    assert capsys.readouterr().out == '{"line": 3, "exit": 0, "result": "second"}\n'
+    kept = records.list_records("incident").records
+    assert sorted((v.key, v.fields["title"]) for v in kept) == [
+        ("INC-1", "changed elsewhere"), ("INC-2", "second"),
+    ]  # fmt: skip
+
+
+def _write_elsewhere(db, key):
+    """Change a record from another connection that will not wait for a lock."""
+    if db.backend == "sqlite":
+        other = sqlite3.connect(db.path, timeout=0)
+        other.execute("UPDATE record SET title = 'changed elsewhere' WHERE key = ?", (key,))
+        other.commit()
+        other.close()
+        return
+    import psycopg
+
+    schema = db.url.rsplit("%3D", 1)[1]
+    conninfo = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(conninfo, autocommit=True) as other:
+        other.execute("SET lock_timeout = 1")
+        other.execute(f"UPDATE {schema}.record SET title = 'changed elsewhere' WHERE key = %s",
+                      (key,))  # fmt: skip
+
+
+def test_a_write_that_finds_the_database_busy_fails_alone(sqlite_db, capsys, monkeypatch):
+    """Turning a read-only group into a write one needs the write lock; another process holds
+    it: that line fails as busy, and the lines after it run (not "transaction lost")."""
+    from svcops.cli import batch
+    from svcops.cli.batch import _Results
+    from svcops.domain.errors import Busy
+    from svcops.services.base import many_calls
+    from svcops.store.engine import dispose_all
+
+    records.open_record("incident", "first")
+    monkeypatch.setenv("SVCOPS_BUSY_TIMEOUT", "0.2")
+    monkeypatch.setattr(batch, "GROUP_SECONDS", 3600.0)
+    dispose_all()
+    with many_calls(grouped=True) as held:
+        results = _Results(held)
+        assert records.show_record("incident", "INC-1").record.fields["title"] == "first"
+        other = sqlite3.connect(sqlite_db.path, timeout=0, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(Busy, match="database stayed busy"):
+            records.open_record("incident", "second")
+        other.execute("ROLLBACK")
+        other.close()
+        records.open_record("incident", "third")
+        results.add({"line": 3, "exit": 0, "result": "third"})
+        results.flush()
+    assert capsys.readouterr().out == '{"line": 3, "exit": 0, "result": "third"}\n'
+    kept = records.list_records("incident").records
+    assert sorted((v.key, v.fields["title"]) for v in kept) == [
+        ("INC-1", "first"), ("INC-2", "third"),
+    ]  # fmt: skip

@@ -12,7 +12,7 @@ import typer
 
 from svcops import __version__
 from svcops.cli import output
-from svcops.domain.errors import ExitCode, SvcopsError
+from svcops.domain.errors import Busy, ExitCode, SvcopsError
 from svcops.domain.kinds import LIFECYCLES
 
 HELP = (
@@ -143,6 +143,7 @@ class Outcome:
     message: str | None = None
     hint: str | None = None
     told: bool = False  # the person has been told already (the group's help was printed)
+    busy: bool = False  # the database was busy: the same command may succeed when run again
 
 
 ALL = "*"  # build_app(ALL): every group built, for running many commands in one process
@@ -160,7 +161,7 @@ def execute(
         result = command.main(args=list(args), prog_name=prog_name, standalone_mode=False, **extra)
     except SvcopsError as exc:
         _traceback_when_debugging()
-        return Outcome(int(exc.exit_code), exc.message, exc.hint)
+        return Outcome(int(exc.exit_code), exc.message, exc.hint, busy=isinstance(exc, Busy))
     except NoArgsIsHelpError as exc:
         sys.stderr.write(exc.ctx.get_help() + "\n")
         return Outcome(int(ExitCode.USAGE), "a command is needed", _click_hint(exc), told=True)

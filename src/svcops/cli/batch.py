@@ -19,7 +19,7 @@ import typer
 from svcops.cli import output
 
 if TYPE_CHECKING:
-    from svcops.cli.app import Runner
+    from svcops.cli.app import Outcome, Runner
 
 # a batch inside a batch; a demo that replaces the database; bulk commands of their own
 # (an import from `-` would read the batch's own lines)
@@ -62,7 +62,7 @@ def command(
                 else:
                     if not line.strip():
                         continue
-                    report = _run_line(run, number, line, atomic, results.flush)
+                    report = _run_line(run, number, line, atomic, results)
                 results.add(report)
                 if atomic and report["exit"] != 0:
                     raise _Stop
@@ -84,45 +84,65 @@ class _Results:
     """The lines' results, written as their work is committed.
 
     Lines run one after another, each in a savepoint of a transaction they share, committed
-    every GROUP_LINES lines or GROUP_SECONDS, before reading input that has not arrived yet
-    (a script that waits for each result gets it at once), and at the end. A line's result is
-    printed only once what it did is committed: a result on stdout is a change kept. Should
-    the commit fail, every line waiting on it is reported failed with the reason (none of it
-    was kept), just as a line that fails on its own is.
+    every GROUP_LINES lines or GROUP_SECONDS, before a line that only reads, before reading
+    input that has not arrived yet (a script that waits for each result gets it at once), and
+    at the end. A line's result is printed only once what it did is committed: a result on
+    stdout is a change kept. Should the commit fail, every line waiting on it is reported
+    failed with the reason (none of it was kept), just as a line that fails on its own is.
     """
 
     def __init__(self, held: Any) -> None:
         self.held = held
         self.pending: list[dict[str, Any]] = []
         self.first_failure = 0
+        self.lines = 0  # lines run since the last commit
         self.since = time.monotonic()
+        self.out = sys.stdout  # not a line's own output, which a commit may come in the middle of
+        held.settle = self.flush  # a line that only reads: the writes before it are committed
 
     def add(self, report: dict[str, Any]) -> None:
         self.pending.append(report)
-        if not self.held.sound():
+        self.lines += 1
+        if (
+            not self.held.sound()
+            or self.lines >= GROUP_LINES
+            or time.monotonic() - self.since > GROUP_SECONDS
+        ):
             self.flush()
         elif not self.held.uncommitted:  # nothing it may depend on waits to be committed
             self._write()
-        elif len(self.pending) >= GROUP_LINES or time.monotonic() - self.since > GROUP_SECONDS:
-            self.flush()
 
     def flush(self) -> None:
         from svcops.domain.errors import SvcopsError
 
         try:
             self.held.commit()
-        except SvcopsError as exc:
+        except SvcopsError as exc:  # a line that failed on its own keeps its own reason
             self.pending = [_failure(r["line"], int(exc.exit_code), exc.message)
-                            for r in self.pending]  # fmt: skip
+                            if r["exit"] == 0 else r for r in self.pending]  # fmt: skip
         self._write()
-        self.since = time.monotonic()
+        self.lines, self.since = 0, time.monotonic()
 
     def _write(self) -> None:
-        for report in self.pending:
-            _emit(report)
-            if report["exit"] != 0:
-                self.first_failure = self.first_failure or report["exit"]
-        self.pending = []
+        pending, self.pending = self.pending, []
+        for report in pending:
+            report = self._emit(report)
+            self.first_failure = self.first_failure or report["exit"]
+
+    def _emit(self, report: dict[str, Any]) -> dict[str, Any]:
+        try:
+            text = json.dumps(report, ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            report = _failure(
+                report["line"], 1, f"internal error: a result that is not JSON: {exc}"
+            )
+            text = json.dumps(report)
+        try:
+            self.out.write(text + "\n")
+        except UnicodeEncodeError:  # text stdout's encoding cannot hold: JSON's \u escapes can
+            self.out.write(json.dumps(report) + "\n")
+        self.out.flush()
+        return report
 
 
 class _Stop(Exception):
@@ -162,7 +182,7 @@ def _open(source: str) -> BinaryIO:
 
 
 def _run_line(
-    run: "Runner", number: int, line: str, atomic: bool, commit: Callable[[], None]
+    run: "Runner", number: int, line: str, atomic: bool, results: _Results
 ) -> dict[str, Any]:
     from svcops.cli.app import ROOT_OPTIONS_WITH_VALUES
 
@@ -177,7 +197,7 @@ def _run_line(
     if args[0] in OWN_TRANSACTION:
         if atomic:
             return _failure(number, 2, f"svcops {args[0]} cannot run inside an --atomic batch")
-        commit()  # it must not wait for the lock the lines before it hold
+        results.flush()  # it must not wait for the lock the lines before it hold
     try:
         for arg in args:
             arg.encode("utf-8")
@@ -185,23 +205,28 @@ def _run_line(
         return _failure(number, 2, "an argument is not valid text (a lone surrogate)")
     if args[0] in ROOT_OPTIONS_WITH_VALUES or args[0].startswith("-"):
         return _failure(number, 2, "root options go before `batch` (svcops --db X batch)")
+    waiting = results.held.uncommitted
+    outcome, result = _execute(run, args)
+    if outcome.busy and waiting:
+        # it may have waited for a lock that another batch holds while that one waits for a
+        # lock the lines before this one hold (a deadlock, which PostgreSQL ends by failing
+        # one of the two): those lines are committed, their locks let go, and it runs again
+        results.flush()
+        outcome, result = _execute(run, args)
+    if outcome.code != 0:
+        return _failure(number, outcome.code, outcome.message or "failed")
+    return {"line": number, "exit": 0, "result": result}
+
+
+def _execute(run: "Runner", args: list[str]) -> tuple["Outcome", Any]:
+    """Run one line's command; its result is what `--format json` prints."""
     buffer = io.StringIO()
     # everything a line prints goes into its result, even Click's own --help text
     with output.collected(buffer) as values, redirect_stdout(buffer):
         outcome = run(args)
-    if outcome.code != 0:
-        message = outcome.message or "failed"
-        return _failure(number, outcome.code, message)
     printed = buffer.getvalue().splitlines()  # -q: the keys; --help: its text
-    result: Any = values[0] if len(values) == 1 and not printed else [*values, *printed] or None
-    return {"line": number, "exit": 0, "result": result}
+    return outcome, (values[0] if len(values) == 1 and not printed else [*values, *printed] or None)
 
 
 def _failure(number: int, code: int, message: str) -> dict[str, Any]:
     return {"line": number, "exit": code, "error": message}
-
-
-def _emit(report: dict[str, Any]) -> None:
-    out = sys.stdout
-    out.write(json.dumps(report, ensure_ascii=False) + "\n")
-    out.flush()

@@ -53,6 +53,11 @@ class Conflict(SvcopsError):
     exit_code = ExitCode.CONFLICT
 
 
+class Busy(Conflict):
+    """The database stayed locked, or gave up on a deadlock: the same change may succeed
+    when tried again."""
+
+
 class TargetMissed(SvcopsError):
     """`--check` found a missed target."""
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 
 from sqlalchemy import Connection, Engine, Transaction
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
-from svcops.domain.errors import Conflict, InvalidInput
+from svcops.domain.errors import Busy, Conflict, InvalidInput
 from svcops.store.engine import WRITE, engine_for
 from svcops.store.schema import ensure_current
 
@@ -68,8 +68,9 @@ def unit_of_work(url: str, *, write: bool, snapshot: bool = False) -> Iterator[S
 def _savepoint(connection: Connection, write: bool) -> Iterator[Session]:
     """A unit of work inside a group's open transaction: a savepoint, released when the work
     is done and rolled back to when it fails, so that it leaves nothing behind on its own.
-    One that only reads has nothing to leave behind and takes no savepoint (two statements
-    fewer: round trips, on PostgreSQL).
+    One that only reads runs in a transaction with no writes in it (see `Held`): it has
+    nothing to leave behind nor to lose, and takes no savepoint (two statements fewer: round
+    trips, on PostgreSQL).
 
     The savepoint is plain SQL with one fixed name (units of work in a group run one after
     another, never nested): SQLAlchemy's savepoints are compiled afresh each time, which costs
@@ -86,13 +87,16 @@ def _savepoint(connection: Connection, write: bool) -> Iterator[Session]:
     try:
         yield session
         if session.new or session.dirty or session.deleted:
-            session.flush()
+            raise RuntimeError("an ORM write in a grouped unit of work: use Core statements")
         if write:
             connection.exec_driver_sql("RELEASE SAVEPOINT svcops_unit")
     except BaseException:
         if write and not connection.invalidated and not connection.closed:
-            connection.exec_driver_sql("ROLLBACK TO SAVEPOINT svcops_unit")
-            connection.exec_driver_sql("RELEASE SAVEPOINT svcops_unit")
+            # should this fail too, the unit's own error is the one to tell; a transaction
+            # left unusable is seen by `Held.sound`
+            with suppress(DBAPIError):
+                connection.exec_driver_sql("ROLLBACK TO SAVEPOINT svcops_unit")
+                connection.exec_driver_sql("RELEASE SAVEPOINT svcops_unit")
         raise
     finally:
         _ambient.reset(token)
@@ -106,20 +110,27 @@ class Held:
     `grouped`: the units of work share one open transaction per database, each in a savepoint
     of its own (one that fails leaves nothing behind), and nothing is committed before
     `commit()`: one commit, and one write of the pages changed, for many lines instead of one
-    each. A unit of work that writes turns a read-only group's transaction into a write one
-    (on SQLite a write transaction takes the write lock when it begins)."""
+    each. Units that write share a write transaction; units that only read share a read-only
+    one, and never join one with writes in it: `settle` (`commit` unless the caller sets its
+    own, which also reports what was committed) runs first. So a slow read never holds the
+    locks of the writes before it, and a read that fails on PostgreSQL (which then ends the
+    whole transaction) cannot take them with it. A unit that writes after reads commits the
+    read-only transaction and begins a write one (on SQLite that takes the write lock)."""
 
     def __init__(self, *, grouped: bool) -> None:
         self.grouped = grouped
         self.uncommitted = False  # a unit of work that writes has run since the last commit
+        self.settle: Callable[[], None] = self.commit
         self._connections: dict[str, Connection] = {}
         self._open: dict[str, tuple[Transaction, bool]] = {}  # url -> (transaction, writes)
 
     def connection_for(self, engine: Engine, write: bool) -> Connection:
         url = str(engine.url)
+        if self.grouped and not write and self._open.get(url, (None, False))[1]:
+            self.settle()
         connection = self._connections.get(url)
         if connection is None or connection.invalidated or connection.closed:
-            if url in self._open:  # the group's transaction went with its connection
+            if self._open.pop(url, (None, False))[1]:  # the group's writes went with it
                 raise Conflict(_LOST)
             if connection is not None:
                 connection.close()
@@ -128,9 +139,12 @@ class Held:
             return connection.execution_options(**{WRITE: write})
         transaction, writes = self._open.get(url, (None, False))
         if transaction is not None and not _still_open(connection, transaction):
-            raise Conflict(_LOST)  # never start afresh, outside it, as if nothing was lost
+            if writes:
+                raise Conflict(_LOST)  # never start afresh, outside it, as if nothing was lost
+            self._end(url)  # a read failed and ended it: it held nothing
+            transaction = None
         if transaction is not None and write and not writes:
-            transaction.commit()  # it only read: nothing of it to keep, nothing to lose
+            self._end(url)  # it only read: nothing of it to keep, nothing to lose
             transaction = None
         if transaction is None:
             transaction = connection.execution_options(**{WRITE: write}).begin()
@@ -139,28 +153,41 @@ class Held:
         return connection
 
     def sound(self) -> bool:
-        """Whether every open group transaction is still open on its database (an error that
-        ends a whole transaction, a lost connection, would otherwise go unnoticed here)."""
+        """Whether every open group transaction with writes in it is still open on its
+        database (an error that ends a whole transaction, a lost connection, would otherwise
+        go unnoticed here)."""
         return all(
             _still_open(self._connections[url], transaction)
-            for url, (transaction, _writes) in self._open.items()
+            for url, (transaction, writes) in self._open.items()
+            if writes
         )
 
     def commit(self) -> None:
         """Commit what the units of work since the last commit did (grouped mode)."""
-        opened, self._open, self.uncommitted = self._open, {}, False
+        opened, self.uncommitted = list(self._open.items()), False
         with translate_errors():
-            for url, (transaction, _writes) in opened.items():
-                if not _still_open(self._connections[url], transaction):
+            for url, (transaction, writes) in opened:
+                if not writes:
+                    self._end(url)
+                elif not _still_open(self._connections[url], transaction):
+                    self._open.pop(url)
                     self._discard(url)
                     raise Conflict(_LOST)
-                transaction.commit()
+                else:
+                    del self._open[url]
+                    transaction.commit()
 
     def close(self) -> None:
         """Roll back what was not committed and give the connections back."""
         self._open = {}
         for url in list(self._connections):
             self._discard(url)
+
+    def _end(self, url: str) -> None:
+        """End a transaction that only read (nothing in it to keep)."""
+        transaction, _writes = self._open.pop(url)
+        with suppress(SQLAlchemyError):  # a connection that is gone took it along
+            transaction.rollback()
 
     def _discard(self, url: str) -> None:
         connection = self._connections.pop(url)
@@ -206,14 +233,14 @@ def translate_errors() -> Iterator[None]:
     except OperationalError as exc:
         message = _first_line(exc)
         if _is_busy(exc):
-            raise Conflict(
+            raise Busy(
                 "the database stayed busy: another svcops is writing",
                 hint="try again; SVCOPS_BUSY_TIMEOUT sets how long to wait (seconds)",
             ) from exc
         raise InvalidInput(f"cannot use the database: {message}") from exc
     except DBAPIError as exc:
         if _is_busy(exc):
-            raise Conflict("the record changed under you; try again") from exc
+            raise Busy("the record changed under you; try again") from exc
         raise
 
 
