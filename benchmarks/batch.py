@@ -1,4 +1,4 @@
-"""Throughput of `svcops batch`: lines a second for opens, moves and reads.
+"""Throughput of `svcops batch`: lines a second for opens, moves and reads, alone and mixed.
 
 Each workload runs as one `svcops batch` process over N lines (default 2,000), on a fresh SQLite
 file (or on SVCOPS_DATABASE_URL when --postgres is given); the workloads run in order (opens
@@ -35,6 +35,11 @@ def workloads(lines: int) -> dict[str, list[list[str]]]:
         ],
         "incident advance": [["incident", "advance", key] for key in keys],
         "incident show": [["incident", "show", key] for key in keys],
+        "assign, show (alternating)": [
+            line
+            for key in keys[: lines // 2]
+            for line in (["incident", "assign", key, "--to", "sam"], ["incident", "show", key])
+        ],
         "incident assign": [["incident", "assign", key, "--to", "alex"] for key in keys],
         "incident resolve": [["incident", "resolve", key] for key in keys],
         "incident list --limit 5": [["incident", "list", "--limit", "5"] for _ in keys],
@@ -107,7 +112,9 @@ def main() -> int:
     figures = {
         name: {
             "seconds": round(statistics.median(runs), 3),
-            "lines_per_second": round(args.lines / max(statistics.median(runs) - base, 1e-9)),
+            "lines_per_second": round(
+                len(batches[name]) / max(statistics.median(runs) - base, 1e-9)
+            ),
         }
         for name, runs in times.items()
     }
