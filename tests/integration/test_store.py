@@ -318,14 +318,20 @@ def test_a_read_in_a_group_comes_after_the_writes_before_it_are_committed(db, ca
             _write_elsewhere(db, "INC-1")  # no lock of line 1 is held any more
             with pytest.raises(DBAPIError):
                 session.info["connection"].exec_driver_sql("SELECT * FROM no_such_table")
-        records.open_record("incident", "second")
-        results.add({"line": 3, "exit": 0, "result": "second"})
-        results.flush()
+        _open_as_line(results, 3, "second")
     assert capsys.readouterr().out == '{"line": 3, "exit": 0, "result": "second"}\n'
-    kept = records.list_records("incident").records
-    assert sorted((v.key, v.fields["title"]) for v in kept) == [
-        ("INC-1", "changed elsewhere"), ("INC-2", "second"),
-    ]  # fmt: skip
+    assert _kept() == [("INC-1", "changed elsewhere"), ("INC-2", "second")]
+
+
+def _open_as_line(results, number, title):
+    """A batch line that opens an incident, the last before the batch's end."""
+    records.open_record("incident", title)
+    results.add({"line": number, "exit": 0, "result": title})
+    results.flush()
+
+
+def _kept():
+    return sorted((v.key, v.fields["title"]) for v in records.list_records("incident").records)
 
 
 def _write_elsewhere(db, key):
@@ -368,11 +374,6 @@ def test_a_write_that_finds_the_database_busy_fails_alone(sqlite_db, capsys, mon
             records.open_record("incident", "second")
         other.execute("ROLLBACK")
         other.close()
-        records.open_record("incident", "third")
-        results.add({"line": 3, "exit": 0, "result": "third"})
-        results.flush()
+        _open_as_line(results, 3, "third")
     assert capsys.readouterr().out == '{"line": 3, "exit": 0, "result": "third"}\n'
-    kept = records.list_records("incident").records
-    assert sorted((v.key, v.fields["title"]) for v in kept) == [
-        ("INC-1", "first"), ("INC-2", "third"),
-    ]  # fmt: skip
+    assert _kept() == [("INC-1", "first"), ("INC-2", "third")]
