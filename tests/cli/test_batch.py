@@ -217,13 +217,17 @@ def test_a_line_caught_in_a_deadlock_runs_again_once_the_lines_before_it_are_com
 
     from svcops.services.records import open_record
 
-    open_record("incident", "one")
-    open_record("incident", "two")
+    for title in ("one", "two", "three"):
+        open_record("incident", title)
     schema = pg_db.url.rsplit("%3D", 1)[1]
+    deadlocks = "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+    before = pg_admin.execute(deadlocks).fetchone()[0]
     other = psycopg.connect(pg_admin.info.dsn)
     other.execute(f"SELECT 1 FROM {schema}.record WHERE key = 'INC-2' FOR UPDATE")
     script = lines(
-        ["incident", "advance", "INC-1"],
+        ["incident", "show", "INC-3"],  # start-up's line: slow, it is committed alone
+        ["incident", "advance", "INC-3"],  # the first write of each kind is slower too
+        ["incident", "advance", "INC-1"],  # waits, uncommitted, with its lock on INC-1
         ["incident", "assign", "INC-2", "--to", "ann", "--team", "x"],
     )
     with subprocess.Popen(
@@ -257,8 +261,14 @@ def test_a_line_caught_in_a_deadlock_runs_again_once_the_lines_before_it_are_com
             other.close()
     assert not failed and not cycle.is_alive()
     assert batch.returncode == 0, out + err
-    assert [(r["exit"], r["result"]["key"]) for r in results(out)] == [(0, "INC-1"), (0, "INC-2")]
-    assert results(out)[1]["result"]["team"] == "x"
+    assert [(r["exit"], r["result"]["key"]) for r in results(out)] == [
+        (0, "INC-3"), (0, "INC-3"), (0, "INC-1"), (0, "INC-2"),
+    ]  # fmt: skip
+    assert results(out)[3]["result"]["team"] == "x"
+    deadline = time.monotonic() + 10  # the server counts it once the batch's session ends
+    while pg_admin.execute(deadlocks).fetchone()[0] == before:
+        assert time.monotonic() < deadline, "no deadlock happened: the test proved nothing"
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize(

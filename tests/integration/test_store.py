@@ -289,9 +289,10 @@ def test_a_group_that_loses_its_transaction_keeps_nothing_and_says_so(
     with many_calls(grouped=True) as held:
         records.open_record("incident", "fourth")
         _lose_transaction(db, held, lambda: request.getfixturevalue("pg_admin"))
-        with pytest.raises(SvcopsError):  # refused, not run outside the lost transaction
-            records.open_record("incident", "fifth")
-        with pytest.raises(SvcopsError):
+        for title in ("fifth", "sixth"):  # refused, not run outside the lost transaction
+            with pytest.raises(SvcopsError):
+                records.open_record("incident", title)
+        with pytest.raises(SvcopsError, match="not kept"):  # the loss is still known
             held.commit()
     kept = records.list_records("incident").records
     assert [v.fields["title"] for v in kept] == ["third"]
@@ -377,3 +378,43 @@ def test_a_write_that_finds_the_database_busy_fails_alone(sqlite_db, capsys, mon
         _open_as_line(results, 3, "third")
     assert capsys.readouterr().out == '{"line": 3, "exit": 0, "result": "third"}\n'
     assert _kept() == [("INC-1", "first"), ("INC-2", "third")]
+
+
+@pytest.mark.postgres
+def test_a_commit_the_database_refuses_fails_only_the_lines_waiting_on_it(
+    pg_db, pg_admin, cli, monkeypatch
+):
+    """A deferred check fails at COMMIT, here the commit before a read: the lines waiting on
+    it are reported failed (not printed as kept), and the lines after it run on a new
+    transaction."""
+    from svcops.cli import batch
+
+    records.open_record("incident", "one")
+    schema_name = pg_db.url.rsplit("%3D", 1)[1]
+    pg_admin.execute(f"""
+        CREATE FUNCTION {schema_name}.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NEW.title = 'refused' THEN RAISE EXCEPTION 'refused at commit'; END IF;
+            RETURN NEW;
+        END $$;
+        CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON {schema_name}.record
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {schema_name}.refuse();
+    """)  # fmt: skip
+    monkeypatch.setattr(batch, "GROUP_SECONDS", 3600.0)
+    script = "".join(
+        json.dumps(line) + "\n"
+        for line in (
+            ["incident", "open", "kept before"],
+            ["incident", "open", "refused"],
+            ["incident", "show", "INC-1"],
+            ["incident", "open", "after"],
+        )
+    )
+    done = cli("batch", "-", input=script)
+    reports = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["line"], r["exit"]) for r in reports] == [(1, 1), (2, 1), (3, 0), (4, 0)]
+    assert reports[0]["error"] == reports[1]["error"]
+    assert "refused at commit" in reports[0]["error"]
+    assert reports[3]["result"]["key"] == "INC-2"
+    assert done.code == 1
+    assert _kept() == [("INC-1", "one"), ("INC-2", "after")]

@@ -117,9 +117,14 @@ class _Results:
 
         try:
             self.held.commit()
-        except SvcopsError as exc:  # a line that failed on its own keeps its own reason
-            self.pending = [_failure(r["line"], int(exc.exit_code), exc.message)
-                            if r["exit"] == 0 else r for r in self.pending]  # fmt: skip
+        except Exception as exc:  # a line that failed on its own keeps its own reason
+            code, message = (
+                (int(exc.exit_code), exc.message) if isinstance(exc, SvcopsError)
+                else (1, f"internal error: the commit failed: {type(exc).__name__}: {exc}")
+            )  # fmt: skip
+            message = message.strip().splitlines()[0] if message.strip() else message
+            self.pending = [_failure(r["line"], code, message) if r["exit"] == 0 else r
+                            for r in self.pending]  # fmt: skip
         self._write()
         self.lines, self.since = 0, time.monotonic()
 

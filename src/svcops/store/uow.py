@@ -130,8 +130,9 @@ class Held:
             self.settle()
         connection = self._connections.get(url)
         if connection is None or connection.invalidated or connection.closed:
-            if self._open.pop(url, (None, False))[1]:  # the group's writes went with it
-                raise Conflict(_LOST)
+            if self._open.get(url, (None, False))[1]:  # the group's writes went with it:
+                raise Conflict(_LOST)  # kept, for `sound` and `commit` to report
+            self._open.pop(url, None)
             if connection is not None:
                 connection.close()
             connection = self._connections[url] = engine.connect()
@@ -169,13 +170,16 @@ class Held:
             for url, (transaction, writes) in opened:
                 if not writes:
                     self._end(url)
-                elif not _still_open(self._connections[url], transaction):
-                    self._open.pop(url)
+                    continue
+                del self._open[url]
+                if not _still_open(self._connections[url], transaction):
                     self._discard(url)
                     raise Conflict(_LOST)
-                else:
-                    del self._open[url]
+                try:
                     transaction.commit()
+                except BaseException:
+                    self._discard(url)  # a failed commit stays on its connection: a new one
+                    raise
 
     def close(self) -> None:
         """Roll back what was not committed and give the connections back."""
