@@ -202,6 +202,25 @@ def test_a_db_line_runs_after_the_lines_before_it_are_committed(cli, sqlite_db, 
     assert cli("incident", "list", "-q").stdout == "INC-2\nINC-1\n"
 
 
+def test_ctrl_c_stops_the_batch_and_keeps_the_lines_before_it(cli, db, monkeypatch):
+    from svcops.cli import batch
+    from svcops.services import records
+
+    def interrupted(*_args: object, **_kw: object) -> None:
+        raise KeyboardInterrupt  # as the signal arrives while the line runs
+
+    monkeypatch.setattr(batch, "GROUP_SECONDS", 3600.0)  # line 1 waits to be committed
+    script = lines(
+        ["incident", "open", "A"], ["incident", "show", "INC-1"], ["incident", "open", "B"]
+    )
+    with monkeypatch.context() as patched:
+        patched.setattr(records, "show_record", interrupted)
+        done = cli("batch", "-", input=script)
+    assert [(r["line"], r["exit"]) for r in results(done.stdout)] == [(1, 0), (2, 130)]
+    assert done.code == 130
+    assert cli("incident", "list", "-q").stdout == "INC-1\n"
+
+
 @pytest.mark.postgres
 def test_a_line_caught_in_a_deadlock_runs_again_once_the_lines_before_it_are_committed(
     pg_db, pg_admin

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 import typer
 
 from svcops.cli import output
+from svcops.domain.errors import ExitCode, SvcopsError
 
 if TYPE_CHECKING:
     from svcops.cli.app import Outcome, Runner
@@ -64,6 +65,9 @@ def command(
                         continue
                     report = _run_line(run, number, line, atomic, results)
                 results.add(report)
+                if report["exit"] == ExitCode.INTERRUPTED:  # Ctrl-C stops the whole batch;
+                    results.flush()  # the lines that ran are kept (in --atomic: not)
+                    raise _Stop
                 if atomic and report["exit"] != 0:
                     raise _Stop
             results.flush()
@@ -113,18 +117,15 @@ class _Results:
             self._write()
 
     def flush(self) -> None:
-        from svcops.domain.errors import SvcopsError
-
         try:
             self.held.commit()
-        except Exception as exc:  # a line that failed on its own keeps its own reason
-            code, message = (
-                (int(exc.exit_code), exc.message) if isinstance(exc, SvcopsError)
-                else (1, f"internal error: the commit failed: {type(exc).__name__}: {exc}")
-            )  # fmt: skip
-            message = message.strip().splitlines()[0] if message.strip() else message
+        except BaseException as exc:  # a line that failed on its own keeps its own reason
+            code, message = _commit_failure(exc)
             self.pending = [_failure(r["line"], code, message) if r["exit"] == 0 else r
                             for r in self.pending]  # fmt: skip
+            if not isinstance(exc, Exception):  # Ctrl-C: told, then on its way out
+                self._write()
+                raise
         self._write()
         self.lines, self.since = 0, time.monotonic()
 
@@ -148,6 +149,17 @@ class _Results:
             self.out.write(json.dumps(report) + "\n")
         self.out.flush()
         return report
+
+
+def _commit_failure(exc: BaseException) -> tuple[int, str]:
+    """The exit code and the reason for each line a failed commit did not keep."""
+    if isinstance(exc, SvcopsError):
+        return int(exc.exit_code), exc.message
+    if isinstance(exc, KeyboardInterrupt):
+        return int(ExitCode.INTERRUPTED), "interrupted while committing: may not have been kept"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    message = f"internal error: the commit failed: {type(exc).__name__}: {first}"
+    return int(ExitCode.INTERNAL), message
 
 
 class _Stop(Exception):
