@@ -225,9 +225,10 @@ def test_ctrl_c_stops_the_batch_and_keeps_the_lines_before_it(cli, db, monkeypat
 def test_a_line_caught_in_a_deadlock_runs_again_once_the_lines_before_it_are_committed(
     pg_db, pg_admin
 ):
-    """Another transaction holds INC-2 and then waits for INC-1, which the batch's first line
-    changed and has not committed yet: PostgreSQL ends the deadlock by failing the batch's
-    second line, which runs again once the first is committed and the other has finished."""
+    """Another transaction holds INC-2 and then waits for INC-1, which a line of the batch
+    changed and has not committed yet while the next line waits for INC-2: PostgreSQL ends the
+    deadlock by failing that line, which runs again once the lines before it are committed
+    and the other transaction has finished."""
     import os
     import threading
     import time
