@@ -126,11 +126,11 @@ class Held:
 
     def connection_for(self, engine: Engine, write: bool) -> Connection:
         url = str(engine.url)
-        if self.grouped and not write and self._open.get(url, (None, False))[1]:
+        if self.grouped and not write and self._writes_pending(url):
             self.settle()
         connection = self._connections.get(url)
         if connection is None or connection.invalidated or connection.closed:
-            if self._open.get(url, (None, False))[1]:  # the group's writes went with it:
+            if self._writes_pending(url):  # the group's writes went with the connection:
                 raise Conflict(_LOST)  # kept, for `sound` and `commit` to report
             self._open.pop(url, None)
             if connection is not None:
@@ -186,6 +186,9 @@ class Held:
         self._open = {}
         for url in list(self._connections):
             self._discard(url)
+
+    def _writes_pending(self, url: str) -> bool:
+        return url in self._open and self._open[url][1]
 
     def _end(self, url: str) -> None:
         """End a transaction that only read (nothing in it to keep)."""
