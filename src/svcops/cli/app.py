@@ -180,7 +180,12 @@ def execute(
             f"internal error: {type(exc).__name__}: {exc}",
             "set SVCOPS_DEBUG=1 for the traceback",
         )
-    return Outcome(result if isinstance(result, int) else int(ExitCode.OK))
+    code = result if isinstance(result, int) else int(ExitCode.OK)
+    if (
+        code == ExitCode.INTERRUPTED
+    ):  # Typer turns Ctrl-C (and SIGTERM while writing a file) into it
+        return Outcome(code, "interrupted; nothing of it was kept")
+    return Outcome(code)
 
 
 class Runner:

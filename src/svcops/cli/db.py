@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from svcops.cli import output, render
-from svcops.cli.options import Format
+from svcops.cli.options import Force, Format
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -49,9 +49,11 @@ def check_(fmt: Format = None) -> None:
 @app.command("backup")
 def backup_(
     target: Annotated[str, typer.Argument(help="The file to write the copy to.", metavar="PATH")],
+    force: Force = False,
     fmt: Format = None,
 ) -> None:
-    """Copy a SQLite database consistently, even while others use it."""
+    """Copy a SQLite database consistently, even while others use it; the copy is checked
+    (integrity, row counts) before it takes its name. An existing file is kept unless --force."""
     from svcops.services.database import backup
 
-    render.show(output.Item(backup(target), key="path"), fmt, False)
+    render.show(output.Item(backup(target, force=force), key="path"), fmt, False)

@@ -45,3 +45,10 @@ Until = Annotated[
     str | None,
     typer.Option("--until", help="Opened before WHEN.", metavar="WHEN", show_default=False),
 ]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Replace the file if it exists (never the database in use).",
+        show_default=False,
+    ),
+]  # fmt: skip

@@ -170,33 +170,56 @@ def _ndjson(shape: Shape, out: TextIO, _zone: tzinfo | None) -> None:
         out.write("\n")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet runs such a text cell
+TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def _cell(value: Any) -> str:
+    """A value as one CSV or TSV cell: text that a spreadsheet would read as a formula gets a
+    leading `'` (OWASP's advice against CSV injection); numbers stay numbers."""
     value = machine_value(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
     if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+        text = ",".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = str(value)
+    # text already quoted that way gets one more quote, so dropping one always gives it back
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
 
 
-def _delimited(delimiter: str) -> Callable[[Shape, TextIO, tzinfo | None], None]:
-    def write(shape: Shape, out: TextIO, _zone: tzinfo | None) -> None:
-        import csv
-        import io
+def _csv(shape: Shape, out: TextIO, _zone: tzinfo | None) -> None:
+    """RFC 4180 with `\\n` line ends: a field holding a comma, a quote, a newline or a carriage
+    return is quoted (Python's csv module leaves a lone carriage return unquoted)."""
+    columns, rows = _flat(shape)
+    lines = [",".join(_csv_field(c) for c in columns)]
+    for row in rows:
+        lines.append(",".join(_csv_field(_cell(row.get(c))) for c in columns))
+    if len(columns) == 1:  # one empty field would be an empty line, which readers skip
+        lines = [line or '""' for line in lines]
+    out.write("\n".join(lines) + "\n")
 
-        columns, rows = _flat(shape)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
-        out.write(buffer.getvalue())
 
-    return write
+def _csv_field(text: str) -> str:
+    if any(char in text for char in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _tsv(shape: Shape, out: TextIO, _zone: tzinfo | None) -> None:
+    """One record a line, as line-based tools expect: tab, newline, carriage return and
+    backslash inside a field are written `\\t`, `\\n`, `\\r`, `\\\\`; nothing is quoted."""
+    columns, rows = _flat(shape)
+    lines = ["\t".join(c.translate(TSV_ESCAPES) for c in columns)]
+    for row in rows:
+        lines.append("\t".join(_cell(row.get(c)).translate(TSV_ESCAPES) for c in columns))
+    out.write("\n".join(lines) + "\n")
 
 
 # ---- formats for people ---------------------------------------------------------------------
@@ -321,8 +344,8 @@ _WRITERS: dict[str, Callable[[Shape, TextIO, tzinfo | None], None]] = {
     "table": _table,
     "json": _json,
     "ndjson": _ndjson,
-    "csv": _delimited(","),
-    "tsv": _delimited("\t"),
+    "csv": _csv,
+    "tsv": _tsv,
     "md": _markdown,
 }
 

@@ -1,17 +1,15 @@
 """`svcops export`, `svcops import` and `svcops import-log`: moving data in and out."""
 
 import io
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
 
 from svcops.cli import output, render
-from svcops.cli.options import Format
+from svcops.cli.options import Force, Format
 
 
 def _source(path: str) -> TextIO:
@@ -50,35 +48,22 @@ def _reading(path: str) -> Iterator[TextIO]:
 def export_command(
     out: Annotated[
         str | None,
-        typer.Option("--out", help="Write to this file (default: stdout).", metavar="FILE"),
+        typer.Option("--out", help="Write to this new file (default: stdout).", metavar="FILE"),
     ] = None,
+    force: Force = False,
 ) -> None:
     """Write the whole database as NDJSON: one object per line with a `type` field, keys
     preserved. `svcops import` reads it back, into this backend or another."""
-    from svcops.domain.errors import InvalidInput
-    from svcops.services.transfer import export_lines
+    from svcops.services.transfer import export_lines, export_to
 
-    if out is None:
-        try:
-            for line in export_lines():
-                output.stdout().write(line + "\n")
-        except BrokenPipeError:
-            raise output.ReaderGone from None
+    if out is not None:
+        export_to(out, force=force)
         return
-    # a file appears whole or not at all (written beside it, renamed when complete), and is
-    # as private as the database: records hold personal data
-    partial = Path(out + ".partial")
     try:
-        descriptor = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {out}: {exc.strerror}") from None
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as target:
-            for line in export_lines():
-                target.write(line + "\n")
-        partial.replace(out)
-    finally:
-        partial.unlink(missing_ok=True)
+        for line in export_lines():
+            output.stdout().write(line + "\n")
+    except BrokenPipeError:
+        raise output.ReaderGone from None
 
 
 def import_command(

@@ -9,9 +9,11 @@ from sqlalchemy import text
 
 from svcops.config import get_settings
 from svcops.domain.errors import InvalidInput
-from svcops.store import schema
+from svcops.store import files, schema
 from svcops.store.engine import engine_for, normalise_url, sqlite_path
 from svcops.store.uow import translate_errors
+
+COUNTED = ("record", "event", "contact", "feedback", "customer")  # the tables a check reports
 
 
 def _location(url: str) -> tuple[str, str]:
@@ -71,7 +73,7 @@ def check() -> dict[str, Any]:
             journal = "n/a"
         counts = {}
         if found is not None:
-            for table in ("record", "event", "contact", "feedback", "customer"):
+            for table in COUNTED:
                 counts[table] = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
     problems = []
     if found != schema.HEAD:
@@ -92,29 +94,23 @@ def check() -> dict[str, Any]:
     }
 
 
-def backup(target: str) -> dict[str, Any]:
-    """A consistent copy of a SQLite database (the online backup API), created 0600."""
-    import os
-    import sqlite3
+def backup(target: str, *, force: bool = False) -> dict[str, Any]:
+    """A consistent, verified copy of a SQLite database (the online backup API), created 0600
+    beside the target and renamed into place only once it passed its checks."""
+    from svcops.store.backup import copy_database
 
     settings = get_settings()
     source = sqlite_path(normalise_url(settings.database_url))
     if source is None:
         raise InvalidInput("db backup copies SQLite files; for PostgreSQL use pg_dump")
-    if not source.exists():
+    if not source.is_file():
         raise InvalidInput(f"no database at {source} to back up")
-    destination = Path(target).expanduser()
-    if destination.exists():
-        raise InvalidInput(f"{destination} already exists; choose a new file")
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(destination, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    src, dst = sqlite3.connect(source), sqlite3.connect(destination)
-    try:
-        src.backup(dst)
-    except sqlite3.Error as exc:
-        destination.unlink(missing_ok=True)  # no half-written copy left behind
-        raise InvalidInput(f"cannot back up {source}: {exc}") from None
-    finally:
-        src.close()
-        dst.close()
-    return {"path": str(destination), "source": str(source), "bytes": destination.stat().st_size}
+    with files.new_file(target, force=force, protected=files.database_files(source)) as partial:
+        counts = copy_database(source, partial)
+        size = partial.stat().st_size
+    return {
+        "path": str(Path(target).expanduser()),
+        "source": str(source),
+        "bytes": size,
+        **{f"{table}s": counts.get(table, 0) for table in COUNTED},
+    }

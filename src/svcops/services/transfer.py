@@ -22,6 +22,7 @@ from svcops.domain.kinds import CHANNELS, DELIVERY_MODELS, DIRECTIONS, LIFECYCLE
 from svcops.domain.priority import PRIORITIES
 from svcops.domain.timeparse import format_instant
 from svcops.services.base import transaction
+from svcops.store import files
 from svcops.store.tables import (
     Contact,
     Customer,
@@ -69,6 +70,21 @@ def export_lines() -> Iterator[str]:
     with transaction(write=False, snapshot=True) as (session, _call):
         for obj in _export_objects(session):
             yield json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def export_to(target: str, *, force: bool = False) -> None:
+    """The export as a new file, private as the database is (records hold personal data);
+    it appears whole or not at all (see store/files.py)."""
+    from svcops.config import get_settings
+    from svcops.store.engine import normalise_url, sqlite_path
+
+    live = sqlite_path(normalise_url(get_settings().database_url))
+    with (
+        files.new_file(target, force=force, protected=files.database_files(live)) as partial,
+        partial.open("w", encoding="utf-8") as stream,
+    ):
+        for line in export_lines():
+            stream.write(line + "\n")
 
 
 def _stream(session: Session, statement: Any) -> Iterable[Any]:
