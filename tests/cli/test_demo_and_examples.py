@@ -113,3 +113,26 @@ def test_nightly_report_example(tmp_path):
     assert strict.returncode == 6
     assert "targets missed" in strict.stderr
     assert "responses >= 1000000" in strict.stderr
+
+
+def test_demo_never_replaces_a_real_database(cli, sqlite_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("SVCOPS_NOW", NOW)
+    assert cli("incident", "open", "The one real incident", "-q").stdout == "INC-1\n"
+    real = sqlite_db.path
+    before = real.read_bytes()
+    for extra in ((), ("--replace",)):
+        refused = cli("demo", "--db", str(real), "--days", "2", *extra)
+        assert refused.code == 2
+        assert refused.error_lines == [
+            f"svcops: error: {real} holds data svcops demo did not build; the demo never touches it"
+        ]
+    assert real.read_bytes() == before
+    listed = cli("incident", "list", "--limit", "0", "-f", "json").json()
+    assert [r["title"] for r in listed] == ["The one real incident"]
+    other = tmp_path / "notes.txt"
+    other.write_text("not a database\n")
+    assert cli("demo", "--db", str(other), "--replace", "--days", "2").code == 2
+    assert other.read_text() == "not a database\n"
+    demo = tmp_path / "demo.db"  # a demo database is the one thing --replace deletes
+    assert cli("demo", "--db", str(demo), "--days", "2", "-f", "json").code == 0
+    assert cli("demo", "--db", str(demo), "--days", "3", "--replace", "-f", "json").code == 0

@@ -314,10 +314,18 @@ def demo_path(db: str | None, replace: bool) -> Path:
     """Where the demo goes: `db`, or its own file beside the default database, which is
     rebuilt each time (as is `db` with `replace`). Never the database in everyday use."""
     from svcops.config import default_db_path, set_overrides
+    from svcops.store.demo_mark import holds_only_a_demo
     from svcops.store.engine import forget
 
     target = Path(db).expanduser() if db else default_db_path().with_name("svcops-demo.db")
     url = sqlite_url(target)
+    if target.is_dir():
+        raise InvalidInput(f"--db {target} is a directory; give a file name")
+    if db is not None and not holds_only_a_demo(target):
+        raise InvalidInput(
+            f"{target} holds data svcops demo did not build; the demo never touches it",
+            hint="choose a new file for --db (--replace deletes only a demo database)",
+        )
     if target.exists() and (replace or db is None):
         forget(url)  # this process may hold the old file open
         for suffix in ("", "-wal", "-shm"):
@@ -343,6 +351,7 @@ def build_demo(
     with transaction(write=True) as (session, _call):
         from sqlmodel import select
 
+        from svcops.store.demo_mark import mark_demo
         from svcops.store.tables import Record
 
         if session.exec(select(Record).limit(1)).first() is not None:
@@ -367,4 +376,5 @@ def build_demo(
                 "problem", fixed, "resolve", resolve_incidents=True,
                 at=_when(now),
             )  # fmt: skip
+        mark_demo(session.connection())
     return DemoSummary(location=str(target), days=days, seed=seed, **builder.counts)
