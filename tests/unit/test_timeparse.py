@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from svcops.domain.errors import ExitCode, InvalidInput
 from svcops.domain.timeparse import (
+    EARLIEST,
+    LATEST,
     format_duration,
     format_instant,
     load_zone,
@@ -194,6 +196,38 @@ def test_out_of_range_absolute_date_is_refused() -> None:
         when("0001-01-01T00:30", BERLIN)
 
 
+EARLY, LATE = "before 1970-01-01, the earliest", "after 2999-12-31, the latest"
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "limit"),
+    [
+        ("0001-01-01", UTC, EARLY),
+        ("Jan 1 1800", UTC, EARLY),
+        ("1969-12-31T23:59:59Z", UTC, EARLY),
+        ("1970-01-01", BERLIN, EARLY),  # 1969-12-31T23:00Z
+        ("3000-01-01", UTC, LATE),
+        ("9999-12-31", UTC, LATE),
+        ("9999-12-31T23:59:59-01:00", UTC, LATE),  # past year 9999 in UTC
+        ("9999-12-31T23:30", NEW_YORK, LATE),
+    ],
+)
+def test_instants_outside_1970_to_2999_are_refused(text: str, zone: tzinfo, limit: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        when(text, zone)
+    assert caught.value.message == f"date out of range: {text!r} is {limit} time svcops keeps"
+    assert caught.value.hint is None
+    assert caught.value.exit_code == 2
+
+
+def test_the_first_and_last_instants_are_accepted() -> None:
+    assert when("1970-01-01T00:00:00Z") == EARLIEST
+    assert when("2999-12-31T23:59:59Z") == LATEST
+    assert when("tomorrow", now=utc(2999, 12, 30, 12)) == utc(2999, 12, 31)
+    with pytest.raises(InvalidInput, match="is after 2999-12-31"):
+        when("tomorrow", now=utc(2999, 12, 31, 12))
+
+
 @pytest.mark.parametrize(
     ("text", "hint"),
     [
@@ -211,10 +245,12 @@ def test_a_bare_duration_is_not_read_as_a_clock_time(text: str, hint: str) -> No
     assert caught.value.exit_code == 2
 
 
-@pytest.mark.parametrize("text", ["-1000000w", "-99999999999999w", "99999999999d ago"])
-def test_offset_reaching_before_year_one_is_invalid_input(text: str) -> None:
+@pytest.mark.parametrize(
+    "text", ["-1000000w", "-99999999999999w", "99999999999d ago", "-2w", "-" + "9" * 18 + "s"]
+)
+def test_offset_reaching_before_1970_is_invalid_input(text: str) -> None:
     with pytest.raises(InvalidInput) as caught:
-        when(text)
+        when(text, now=utc(1970, 1, 10))
     assert caught.value.message == f"date out of range: {text!r} reaches too far back"
     assert caught.value.exit_code == 2
 
@@ -248,7 +284,7 @@ def test_zone_name_dateutil_knows_is_honoured() -> None:
 
 ZONES = [UTC, BERLIN, NEW_YORK, KOLKATA]
 instants = st.datetimes(
-    min_value=datetime(1970, 1, 1),
+    min_value=datetime(1970, 1, 2),  # the wall time 1970-01-01 00:00 in Kolkata is before 1970
     max_value=datetime(2100, 12, 31, 23, 59, 59),
     timezones=st.sampled_from(ZONES),
     allow_imaginary=False,
@@ -305,6 +341,11 @@ UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 )
 def test_relative_offset_property(n: int, unit: str, zone: tzinfo) -> None:
     expected = NOW - timedelta(seconds=n * UNIT_SECONDS[unit])
+    if expected < EARLIEST:  # 10,000 weeks reach back to 1835
+        for text in (f"-{n}{unit}", f"{n}{unit} ago"):
+            with pytest.raises(InvalidInput, match="reaches too far back"):
+                when(text, zone)
+        return
     assert when(f"-{n}{unit}", zone) == expected
     assert when(f"{n}{unit} ago", zone) == expected
 
@@ -341,11 +382,31 @@ def test_parse_duration(text: str, seconds: int) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "   ", "abc", "m", "-5m", "1h-30m", "1.5h", "15m!"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "abc", "m", "-5m", "1h-30m", "1.5h", "15m!", "²", "²m", "٣h", "1_000s",
+     "9" * 5000, "9" * 5000 + "m", "9" * 19 + "s"],
+)  # fmt: skip
 def test_parse_duration_refuses_bad_input(text: str) -> None:
     with pytest.raises(InvalidInput, match="cannot read duration") as caught:
         parse_duration(text)
     assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize("text", ["1000000w", "32503680000", "99999999999d"])
+def test_parse_duration_refuses_a_duration_longer_than_the_range_of_times(text: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_duration(text)
+    message = f"duration {text!r} is longer than the span of times svcops keeps"
+    assert caught.value.message == message
+    assert caught.value.exit_code == 2
+
+
+def test_huge_relative_offsets_are_one_error_not_a_crash() -> None:
+    with pytest.raises(InvalidInput, match="cannot read duration"):
+        when("-" + "9" * 5000 + "m")
+    with pytest.raises(InvalidInput, match="cannot read duration"):
+        when("9" * 5000 + "d ago")
 
 
 def test_parse_duration_refuses_unknown_unit() -> None:

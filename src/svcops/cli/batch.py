@@ -202,9 +202,10 @@ def _run_line(
     run: "Runner", number: int, line: str, atomic: bool, results: _Results
 ) -> dict[str, Any]:
     from svcops.cli.app import ROOT_OPTIONS_WITH_VALUES
+    from svcops.domain.documents import json_value
 
     try:
-        args = json.loads(line)
+        args = json_value(line)
     except json.JSONDecodeError as exc:
         return _failure(number, 2, f"malformed JSON: {exc.msg} at column {exc.colno}")
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args) or not args:

@@ -6,6 +6,7 @@ import os
 from datetime import UTC, datetime
 
 from svcops.domain.errors import InvalidInput
+from svcops.domain.timeparse import parse_when
 
 
 class Clock:
@@ -30,9 +31,10 @@ class Clock:
                 moment = datetime.fromisoformat(pinned)
             except ValueError:
                 raise InvalidInput(f"SVCOPS_NOW is not an ISO 8601 time: {pinned!r}") from None
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            return moment.astimezone(UTC).replace(microsecond=0)
+            try:
+                return parse_when(pinned, now=moment, tz=UTC)  # naive: UTC
+            except InvalidInput as exc:  # year 1, year 9999: no clock reads that
+                raise InvalidInput(f"SVCOPS_NOW: {exc.message}", hint=exc.hint) from None
         return datetime.now(UTC).replace(microsecond=0)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from svcops.domain.errors import InvalidInput
+from svcops.domain.numbers import whole_number
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
 LEVELS = (1, 2, 3)
@@ -19,10 +20,10 @@ DEFAULT_MATRIX: tuple[tuple[str, str, str], ...] = (
 def check_level(value: int | str, what: str) -> int:
     """An impact or urgency level, 1-3 (text from the command line is accepted)."""
     if isinstance(value, str):
-        text = value.strip()
-        if not text.isdigit():
+        number = whole_number(value)
+        if number is None:
             raise InvalidInput(f"{what} must be 1, 2 or 3, not {value!r}")
-        value = int(text)
+        value = number
     if value not in LEVELS:
         raise InvalidInput(f"{what} must be 1, 2 or 3, not {value}")
     return value

@@ -4,7 +4,9 @@ Accepted instants: `now`, `today`, `yesterday`, `tomorrow`; relative offsets int
 such as `-30m`, `-12h`, `-7d`, `-2w` (also `30m ago`); ISO 8601; and anything python-dateutil
 parses unambiguously (`2026-11-02 14:05`, `Nov 2 2026 2pm`). A date whose day and month could be
 swapped (`03/04/2026`) is refused rather than guessed. Naive times are read in the configured
-time zone; every result is an aware UTC datetime to the second.
+time zone; every result is an aware UTC datetime to the second, from EARLIEST up to LATEST:
+times are stored as epoch seconds, and a year-1 or year-9999 instant is a typing mistake that
+the arithmetic of reports (a previous period, a bucket, a zone's offset) cannot take.
 """
 
 from __future__ import annotations
@@ -15,6 +17,11 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
 from svcops.domain.errors import InvalidInput
+from svcops.domain.numbers import whole_number
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # the epoch: times are stored as seconds since
+LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+LONGEST = int((LATEST - EARLIEST).total_seconds())  # no duration outlasts the range of times
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _UNIT_WORDS = {
@@ -40,14 +47,26 @@ def parse_duration(text: str, *, shown: str | None = None) -> int:
 
     `shown` is the text to quote in errors (what the user typed, when `text` is part of it).
     """
-    cleaned = text.strip().lower()
-    text = shown if shown is not None else text
-    if cleaned.isdigit():
-        return int(cleaned)
-    parts = _DURATION.findall(cleaned)
-    if not parts or _DURATION.sub("", cleaned).strip():
-        raise InvalidInput(f"cannot read duration {text!r}; write it like 15m, 4h, 3d or 1h30m")
-    return sum(int(amount) * _unit_seconds(unit, text) for amount, unit in parts)
+    shown = shown if shown is not None else text
+    seconds = _seconds(text.strip().lower(), shown)
+    if seconds > LONGEST:
+        raise InvalidInput(f"duration {shown!r} is longer than the span of times svcops keeps")
+    return seconds
+
+
+def _seconds(cleaned: str, shown: str) -> int:
+    parts = [(cleaned, "s")] if cleaned.isdigit() else _DURATION.findall(cleaned)
+    if not parts or (not cleaned.isdigit() and _DURATION.sub("", cleaned).strip()):
+        raise InvalidInput(f"cannot read duration {shown!r}; write it like 15m, 4h, 3d or 1h30m")
+    total = 0
+    for amount, unit in parts:
+        number = whole_number(amount)
+        if number is None:  # '²' passes isdigit(); a thousand digits are no one's duration
+            raise InvalidInput(
+                f"cannot read duration {shown!r}; write it like 15m, 4h, 3d or 1h30m"
+            )
+        total += number * _unit_seconds(unit, shown)
+    return total
 
 
 def format_duration(seconds: float | None) -> str:
@@ -74,7 +93,8 @@ def _midnight(day: datetime, tz: tzinfo) -> datetime:
 
 
 def parse_when(text: str, *, now: datetime, tz: tzinfo) -> datetime:
-    """The UTC instant a user means by `text`, relative to `now` and read in `tz`."""
+    """The UTC instant a user means by `text`, relative to `now` and read in `tz`; InvalidInput
+    when it cannot be read or falls outside EARLIEST..LATEST."""
     stripped = text.strip()
     if stripped[:1].isdigit():  # the common case, and the one bulk imports repeat: ISO 8601
         try:
@@ -82,7 +102,7 @@ def parse_when(text: str, *, now: datetime, tz: tzinfo) -> datetime:
         except ValueError:
             pass
         else:
-            return _to_utc(moment if moment.tzinfo else moment.replace(tzinfo=tz))
+            return utc_instant(moment, tz, text)
     cleaned = stripped.lower()
     if not cleaned:
         raise InvalidInput("empty date; use ISO 8601 (2026-11-02T14:05) or now, today, -2h")
@@ -94,14 +114,25 @@ def parse_when(text: str, *, now: datetime, tz: tzinfo) -> datetime:
         "tomorrow": lambda: _midnight(local_now + timedelta(days=1), tz),
     }
     if cleaned in words:
-        return _to_utc(words[cleaned]())
+        return utc_instant(words[cleaned](), tz, text)
     ago = _relative(cleaned, text)
     if ago is not None:
-        try:
-            return _to_utc(now - timedelta(seconds=ago))
-        except OverflowError:
-            raise InvalidInput(f"date out of range: {text!r} reaches too far back") from None
-    return _to_utc(_parse_absolute(text.strip(), local_now, tz))
+        if ago > (now - EARLIEST).total_seconds():
+            raise InvalidInput(f"date out of range: {text!r} reaches too far back")
+        return utc_instant(now - timedelta(seconds=ago), tz, text)
+    return utc_instant(_parse_absolute(stripped, local_now, tz), tz, text)
+
+
+def check_range(moment: datetime, text: str) -> datetime:
+    """`moment` (aware) when it lies within EARLIEST..LATEST, else InvalidInput quoting `text`."""
+    if not EARLIEST <= moment <= LATEST:
+        raise _out_of_range(text, early=moment < EARLIEST)
+    return moment
+
+
+def _out_of_range(text: str, *, early: bool) -> InvalidInput:
+    limit = "before 1970-01-01, the earliest" if early else "after 2999-12-31, the latest"
+    return InvalidInput(f"date out of range: {text.strip()!r} is {limit} time svcops keeps")
 
 
 def _is_duration(text: str) -> bool:
@@ -118,11 +149,11 @@ def _relative(cleaned: str, text: str) -> int | None:
             hint=f"write {cleaned.replace(' ', '')}m, {cleaned.replace(' ', '')}h or "
             f"{cleaned.replace(' ', '')}d",
         )
-    # duration-shaped text with an unknown unit gets parse_duration's "unknown time unit"
+    # duration-shaped text with an unknown unit gets _seconds's "unknown time unit"
     if cleaned.startswith("-") and _DURATION_ONLY.match(cleaned[1:].strip()):
-        return parse_duration(cleaned[1:], shown=text.strip())
+        return _seconds(cleaned[1:].strip(), text.strip())
     if cleaned.endswith(" ago") and _DURATION_ONLY.match(cleaned[:-4].strip()):
-        return parse_duration(cleaned[:-4], shown=text.strip())
+        return _seconds(cleaned[:-4].strip(), text.strip())
     if _is_duration(cleaned):
         raise InvalidInput(
             f"{text.strip()!r} is a duration, not a time",
@@ -173,12 +204,14 @@ def _parse_loose(text: str, default: datetime) -> datetime:
     return moment
 
 
-def _to_utc(moment: datetime) -> datetime:
+def utc_instant(moment: datetime, tz: tzinfo, text: str) -> datetime:
+    """`moment` (read in `tz` when naive) in UTC, to the second; InvalidInput quoting `text`
+    when it falls outside EARLIEST..LATEST."""
     try:
-        moment = moment.astimezone(UTC)
-        return moment.replace(microsecond=0) if moment.microsecond else moment
-    except (OverflowError, ValueError) as exc:
-        raise InvalidInput(f"date out of range: {exc}") from None
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(UTC)
+    except (OverflowError, ValueError):  # a zone's offset took it past year 1 or year 9999
+        raise _out_of_range(text, early=moment.year < 5000) from None
+    return check_range(moment.replace(microsecond=0) if moment.microsecond else moment, text)
 
 
 def format_instant(moment: datetime) -> str:

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from svcops.config import Settings, get_settings, pinned_settings
 from svcops.domain.clock import clock
 from svcops.domain.errors import InvalidInput
+from svcops.domain.numbers import whole_number
 from svcops.domain.timeparse import format_instant, load_zone, parse_when
 from svcops.store.repository import add_event
 from svcops.store.tables import StoredRecord
@@ -95,11 +96,8 @@ def record_event(
 
 def parse_count(value: int | str | None, option: str) -> int | None:
     """A non-negative whole number from the command line (None stays None)."""
-    if value is None or isinstance(value, int):
-        number = value
-    elif value.strip().isdigit():
-        number = int(value)
-    else:
+    number = value if value is None or isinstance(value, int) else whole_number(value)
+    if isinstance(value, str) and number is None:
         raise InvalidInput(f"{option} must be a whole number (0 for all), not {value!r}")
     if number is not None and number < 0:
         raise InvalidInput(f"{option} must be 0 (all) or more")

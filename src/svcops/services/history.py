@@ -27,8 +27,9 @@ from svcops.domain import lifecycle as lc
 from svcops.domain.errors import Conflict, InvalidInput
 from svcops.domain.kinds import CHANNELS, DELIVERY_MODELS, lifecycle
 from svcops.domain.lifecycle import Lifecycle, State
+from svcops.domain.numbers import whole_number
 from svcops.domain.priority import check_level, check_priority, priority_for
-from svcops.domain.timeparse import format_instant, parse_when
+from svcops.domain.timeparse import EARLIEST, LATEST, format_instant, parse_when, utc_instant
 from svcops.services.base import FUTURE_SLACK, Call, transaction
 from svcops.services.transfer import json_objects, table
 from svcops.services.worker import in_worker, paused_gc
@@ -467,7 +468,13 @@ class _FlatReader:
             moment: datetime | None = datetime.fromisoformat(value)
         except (TypeError, ValueError):
             moment = None
-        if moment is None or moment.tzinfo is not UTC or moment.microsecond:
+        # anything else goes through parse_when, which also refuses a time out of its range
+        if (
+            moment is None
+            or moment.tzinfo is not UTC
+            or moment.microsecond
+            or not (EARLIEST <= moment <= LATEST)
+        ):
             try:
                 moment = parse_when(str(value), now=self.now, tz=self.zone)
             except InvalidInput as exc:
@@ -535,7 +542,8 @@ def _check_fields(fields: dict[str, Any]) -> None:
     if fields["model"] and fields["model"] not in DELIVERY_MODELS:
         raise InvalidInput(f"unknown model {fields['model']!r}")
     reopens = fields["reopen_count"]
-    if reopens is not None and (not reopens.isdigit() or int(reopens) > 10**9):
+    count = None if reopens is None else whole_number(reopens)
+    if reopens is not None and (count is None or count > 10**9):
         raise InvalidInput(f"reopen_count must be a whole number, not {reopens!r}")
 
 
@@ -543,12 +551,13 @@ def _flat_key(life: Lifecycle, value: Any, where: str) -> str | None:
     key = None if value is None else str(value).strip() or None
     if key is None:
         return None
-    prefix, _, number = key.upper().partition("-")
-    if prefix != life.prefix or not number.isdigit() or int(number) < 1:
+    prefix, _, digits = key.upper().partition("-")
+    number = whole_number(digits)
+    if prefix != life.prefix or number is None or number < 1:
         raise InvalidInput(
             f"{where}, column key: {key!r} is not {life.a_noun} key ({life.prefix}-N)"
         )
-    return f"{prefix}-{int(number)}"  # INC-007 is INC-7
+    return f"{prefix}-{number}"  # INC-007 is INC-7
 
 
 def _flat_plan(
@@ -624,8 +633,10 @@ class Mapping:
 def read_mapping(path: str) -> Mapping:
     import tomllib
 
+    from svcops.domain.documents import toml_document
+
     try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        raw = toml_document(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InvalidInput(f"cannot read mapping {path}: {exc}") from None
     known = {"kind", "case", "time", "stage", "stages", "fields", "unmapped", "time_format",
@@ -791,6 +802,7 @@ def _log_time(value: str | None, mapping: Mapping, call: Call, where: str) -> da
                 moment = dateparser.parse(text, dayfirst=mapping.dayfirst)
     except (ValueError, OverflowError) as exc:
         raise InvalidInput(f"{where}: cannot read time {text!r} ({exc})") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=call.zone)
-    return moment.astimezone(UTC).replace(microsecond=0)
+    try:
+        return utc_instant(moment, call.zone, text)
+    except InvalidInput as exc:  # year 1, year 9999
+        raise InvalidInput(f"{where}: {exc.message}") from None

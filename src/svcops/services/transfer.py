@@ -17,10 +17,12 @@ from typing import Any
 from sqlalchemy import Table, insert, select, update
 from sqlmodel import Session, SQLModel
 
+from svcops.domain.documents import json_value
 from svcops.domain.errors import InvalidInput
 from svcops.domain.kinds import CHANNELS, DELIVERY_MODELS, DIRECTIONS, LIFECYCLES
+from svcops.domain.numbers import whole_number
 from svcops.domain.priority import PRIORITIES
-from svcops.domain.timeparse import format_instant
+from svcops.domain.timeparse import check_range, format_instant
 from svcops.services.base import transaction
 from svcops.store import files
 from svcops.store.tables import (
@@ -200,9 +202,10 @@ class _Line:
         if value is None:
             return None
         prefix, _, digits = value.upper().partition("-")
-        if prefix not in prefixes or not digits.isdigit() or int(digits) < 1:
+        number = whole_number(digits)
+        if prefix not in prefixes or number is None or number < 1:
             raise self.fail(f"{name} {value!r} is not a {' or '.join(prefixes)} key")
-        return f"{prefix}-{int(digits)}"
+        return f"{prefix}-{number}"
 
     def time(self, name: str, *, required: bool = False) -> int | None:
         value = self.get(name, required=required)
@@ -214,6 +217,10 @@ class _Line:
             raise self.fail(f"{name} {value!r} is not an ISO 8601 time") from None
         if moment.tzinfo is None:
             raise self.fail(f"{name} {value!r} has no time zone (exports use ...Z)")
+        try:
+            check_range(moment, str(value))
+        except InvalidInput as exc:
+            raise self.fail(f"{name}: {exc.message}") from None
         return int(moment.timestamp())
 
 
@@ -223,7 +230,7 @@ def json_objects(lines: Iterable[str], what: str) -> Iterator[tuple[int, dict[st
         if not text.strip():
             continue
         try:
-            obj = json.loads(text)
+            obj = json_value(text)
         except json.JSONDecodeError as exc:
             raise InvalidInput(
                 f"line {number}: malformed JSON: {exc.msg} at column {exc.colno}"
