@@ -125,9 +125,10 @@ def _parse_file(path: Path) -> FileValues:
     from pydantic import ValidationError
 
     from svcops.config_schema import FileConfig
+    from svcops.domain.documents import toml_document
 
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = toml_document(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InvalidInput(f"cannot read config file {path}: {exc}") from None
     try:
@@ -171,14 +172,38 @@ def _database(file: FileValues) -> tuple[str, str]:
     return sqlite_url(default_db_path()), "default"
 
 
+ACTOR_MAX = 200  # characters
+
+
 def _actor() -> str:
-    actor = os.environ.get("SVCOPS_ACTOR")
-    if actor:
-        return actor
+    """SVCOPS_ACTOR (trimmed; empty means unset), else the operating-system user."""
+    given = os.environ.get("SVCOPS_ACTOR")
+    if given:
+        return check_actor(given, "SVCOPS_ACTOR")
     try:
-        return getpass.getuser()
+        user = getpass.getuser()  # LOGNAME, USER, LNAME, USERNAME, then the password database
     except (KeyError, OSError):
         return "unknown"
+    return check_actor(user, "the operating-system user name", "; set SVCOPS_ACTOR instead")
+
+
+def check_actor(value: str, source: str, advice: str = "") -> str:
+    """The actor the audit trail records: one line of printable text, at most ACTOR_MAX
+    characters, not blank; InvalidInput naming `source` otherwise."""
+    actor = value.strip()
+    if not actor:
+        problem = "is blank"
+    elif len(actor) > ACTOR_MAX:
+        problem = f"is longer than {ACTOR_MAX} characters"
+    elif not actor.isprintable():  # newlines, tabs, escapes, invisible format characters
+        problem = "contains a control or invisible character"
+    else:
+        return actor
+    raise InvalidInput(f"{source} {problem}: {_shorten(value)!r}{advice}")
+
+
+def _shorten(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 _ENVIRONMENT = (

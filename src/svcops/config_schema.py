@@ -85,6 +85,16 @@ class SlaTarget(_Section):
 class FeedbackSection(_Section):
     dimensions: list[str] = list(DEFAULT_DIMENSIONS)
 
+    @field_validator("dimensions")
+    @classmethod
+    def _valid_names(cls, value: list[str]) -> list[str]:
+        from svcops.domain.feedback import check_dimensions
+
+        try:
+            return list(check_dimensions(value))
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
+
 
 class FileConfig(_Section):
     database: DatabaseSection = DatabaseSection()

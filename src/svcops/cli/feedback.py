@@ -45,7 +45,7 @@ def add_(
     """Record a survey response: csat, ces and the quality dimensions."""
     from svcops.services.feedback import add_feedback
 
-    given = {name: scores.get(name.replace("-", "_")) for name in _configured_dimensions()}
+    given = {name: scores.get(_parameter(name)) for name in _configured_dimensions()}
     view, dimensions = add_feedback(
         for_key, csat=csat, ces=ces, scores=given, comment=comment, at=at
     )
@@ -58,7 +58,7 @@ def _with_dimension_options(func: Any, dimensions: tuple[str, ...]) -> Any:
     fixed = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
     extra = [
         inspect.Parameter(
-            name.replace("-", "_"),
+            _parameter(name),
             inspect.Parameter.KEYWORD_ONLY,
             default=None,
             annotation=Annotated[
@@ -72,6 +72,12 @@ def _with_dimension_options(func: Any, dimensions: tuple[str, ...]) -> Any:
     ]
     func.__signature__ = signature.replace(parameters=[*fixed, *extra])
     return func
+
+
+def _parameter(dimension: str) -> str:
+    """The Python parameter behind `--<dimension>`: never a keyword (`--class`) nor the name
+    of one of the fixed parameters."""
+    return "dimension_" + dimension.replace("-", "_")
 
 
 def build() -> typer.Typer:
