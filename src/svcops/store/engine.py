@@ -7,6 +7,7 @@ writers queue for the lock instead of failing halfway through.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -21,17 +22,21 @@ WRITE = "svcops_write"
 _engines: dict[str, Engine] = {}
 
 
+LONGEST_BUSY_TIMEOUT_S = 86400  # a day; SQLite and PostgreSQL take at most 2**31 - 1 ms
+
+
 def busy_timeout_s() -> float:
     """How long a command waits for a busy database before giving up (exit 5)."""
     raw = os.environ.get("SVCOPS_BUSY_TIMEOUT", "10")
     try:
         value = float(raw)
     except ValueError:
+        value = math.nan
+    if not 0 <= value <= LONGEST_BUSY_TIMEOUT_S:  # NaN compares false too
         raise InvalidInput(
-            f"SVCOPS_BUSY_TIMEOUT must be a number of seconds, not {raw!r}"
-        ) from None
-    if value < 0:
-        raise InvalidInput("SVCOPS_BUSY_TIMEOUT must not be negative")
+            f"SVCOPS_BUSY_TIMEOUT must be a number of seconds from 0 to "
+            f"{LONGEST_BUSY_TIMEOUT_S}, not {raw!r}"
+        )
     return value
 
 
@@ -88,6 +93,21 @@ def dispose_all() -> None:
     _engines.clear()
 
 
+def describe(url: str) -> str:
+    """The database as a person names it: the file of a SQLite URL, else the URL without its
+    password."""
+    path = sqlite_path(url)
+    return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
+
+
+def database_of(exc: BaseException) -> str:
+    """The database a failed statement ran on (see `_name_the_database`), for its message."""
+    return getattr(exc, _DATABASE, None) or "the database"
+
+
+_DATABASE = "svcops_database"
+
+
 def _make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -95,8 +115,9 @@ def _make_engine(url: str) -> Engine:
         raise InvalidInput(f"cannot read database URL {url!r}") from None
     try:
         if parsed.get_backend_name() == "sqlite":
-            return _sqlite_engine(url)
-        return _server_engine(url)
+            engine = _sqlite_engine(url)
+        else:
+            engine = _server_engine(url)
     except NoSuchModuleError:
         raise InvalidInput(
             f"svcops cannot talk to {parsed.get_backend_name()!r} databases"
@@ -106,6 +127,19 @@ def _make_engine(url: str) -> Engine:
         raise InvalidInput(
             f"the database driver is not installed ({exc.name})", hint=hint
         ) from None
+    _name_the_database(engine, describe(url))
+    return engine
+
+
+def _name_the_database(engine: Engine, where: str) -> None:
+    """Every database error of this engine carries the database's name: the driver's own
+    error (`file is not a database`) does not say which file, and uow.translate_errors, which
+    words the message, may not know which engine it guards."""
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        if context.sqlalchemy_exception is not None:
+            setattr(context.sqlalchemy_exception, _DATABASE, where)
 
 
 def _server_engine(url: str) -> Engine:
@@ -130,6 +164,9 @@ def _sqlite_engine(url: str) -> Engine:
             _create_private_file(path)
         except OSError as exc:
             raise InvalidInput(f"cannot create database file {path}: {exc.strerror}") from None
+        if not path.is_file():  # a directory, /dev/null, a FIFO: SQLite would try anyway
+            what = "a directory" if path.is_dir() else "not a regular file"
+            raise InvalidInput(f"{path} is {what}, not an svcops database")
     timeout = busy_timeout_s()
     engine = create_engine(url, connect_args={"timeout": timeout})
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlmodel import Session
 
 from svcops.domain.errors import Busy, Conflict, InvalidInput
-from svcops.store.engine import WRITE, engine_for
+from svcops.store.engine import WRITE, database_of, engine_for
 from svcops.store.schema import ensure_current
 
 _ambient: ContextVar[Session | None] = ContextVar("svcops_session", default=None)
@@ -244,11 +244,21 @@ def translate_errors() -> Iterator[None]:
                 "the database stayed busy: another svcops is writing",
                 hint="try again; SVCOPS_BUSY_TIMEOUT sets how long to wait (seconds)",
             ) from exc
-        raise InvalidInput(f"cannot use the database: {message}") from exc
+        raise InvalidInput(f"cannot use {database_of(exc)}: {message}") from exc
     except DBAPIError as exc:
         if _is_busy(exc):
             raise Busy("the record changed under you; try again") from exc
+        if _not_a_database(exc):
+            raise InvalidInput(
+                f"{database_of(exc)} is not an svcops database ({_first_line(exc)})"
+            ) from exc
         raise
+
+
+def _not_a_database(exc: DBAPIError) -> bool:
+    """SQLite found no database in the file (text, random bytes) or a damaged one (cut short)."""
+    name = getattr(exc.orig, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT"))
 
 
 def _is_busy(exc: DBAPIError) -> bool:
