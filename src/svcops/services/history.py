@@ -25,6 +25,7 @@ from sqlmodel import Session
 from svcops.config import Settings
 from svcops.domain import lifecycle as lc
 from svcops.domain.errors import Conflict, InvalidInput
+from svcops.domain.fingerprint import Fingerprints
 from svcops.domain.kinds import CHANNELS, DELIVERY_MODELS, lifecycle
 from svcops.domain.lifecycle import Lifecycle, State
 from svcops.domain.numbers import whole_number
@@ -34,6 +35,12 @@ from svcops.services.base import FUTURE_SLACK, Call, transaction
 from svcops.services.transfer import json_objects, table
 from svcops.services.worker import in_worker, paused_gc
 from svcops.store.bulk import bulk_insert_rows
+from svcops.store.imports import (
+    fingerprints_by_key,
+    imported_before,
+    known_fingerprints,
+    records_by_external_id,
+)
 from svcops.store.tables import Contact, Event, KeyCounter, Record
 
 BATCH = 5_000
@@ -42,7 +49,7 @@ TEXT_FIELDS = ("title", "service", "category", "team", "assignee", "root_cause",
 FLAT_FIELDS = (
     "key", "title", "impact", "urgency", "priority", "service", "category", "channel",
     "assignee", "team", "model", "due_at", "root_cause", "workaround", "opened_at",
-    "first_response_at", "stage", "resolved_at", "closed_at", "reopen_count",
+    "first_response_at", "stage", "resolved_at", "closed_at", "reopen_count", "external_id",
 )  # fmt: skip
 
 
@@ -60,11 +67,14 @@ class Case:
     derive_first_response: bool = True
     first_response_at: datetime | None = None
     logs_contact: bool = True  # the first inbound contact, as `open` logs it
+    external_id: str | None = None  # the source's own id for it (a log's case id)
+    fingerprint: str | None = None  # of the source row or case: the same rows, the same value
 
 
 @dataclass
 class HistorySummary:
     records: int = 0
+    unchanged: int = 0  # rows already imported before, from the same values: left as they are
     events: int = 0
     contacts: int = 0
     skipped_values: dict[str, int] = field(default_factory=dict)
@@ -83,6 +93,7 @@ EVENT_COLUMNS = ("record_id", "at", "action", "from_value", "to_value")  # per e
 NOTE = "imported"  # every imported event's note
 CONTACT_COLUMNS = ("record_id", "channel", "direction", "at")
 RECORD_COLUMNS = tuple(table(Record).c.keys())
+ID, KEY, NUMBER = (RECORD_COLUMNS.index(name) for name in ("id", "key", "number"))
 
 
 @dataclass
@@ -92,15 +103,16 @@ class _Rows:
     records: list[tuple[Any, ...]]
     events: list[tuple[Any, ...]]
     contacts: list[tuple[Any, ...]]
-    given: list[str]  # keys the input gave (the others were handed out past the counter)
+    # per record: the key the input gave (the others were handed out past the counter), the
+    # source's id and the row's fingerprint; what the writer matches earlier imports with
+    identities: list[tuple[str | None, str | None, str | None]]
 
 
 @dataclass
 class _Made:
-    """What the row maker ends with: its summary and the last key number it handed out."""
+    """What the row maker ends with: its summary."""
 
     summary: HistorySummary
-    last_number: int
 
 
 class _Writer:
@@ -140,34 +152,102 @@ class _Writer:
         )  # fmt: skip
         for index in self.deferred:
             index.drop(self.connection)
+        # rows an earlier import made records of are matched by their external id or their
+        # fingerprint; in a table without imported records nothing can match, and nothing is
+        # looked up (given keys are always checked)
+        self.matching = imported_before(self.connection, life.kind)
+        self.shifted = False  # rows were left out: the records after them are renumbered
+        self.unchanged = HistorySummary()
         if self.connection.dialect.name == "sqlite":  # pages as needed, up to 128 MiB
             self.connection.exec_driver_sql("PRAGMA cache_size = -131072")
 
     def write(self, rows: _Rows) -> None:
-        if rows.given:
-            taken = self.connection.execute(
-                select(table(Record).c.key).where(table(Record).c.key.in_(rows.given))
-            ).scalars().first()  # fmt: skip
-            if taken:
-                raise Conflict(f"{taken} already exists; import adds new records")
+        """Insert the batch's records; rows imported before from the same values are left as
+        they are, and the records after them take the ids and numbers they would have had."""
+        before = self._imported_before(rows)
+        if before or self.shifted:
+            rows = self._without(rows, before)
+        else:  # the row maker's ids and numbers are right: follow them
+            self.next_id += len(rows.records)
+            self._take_numbers(rows.identities)
         bulk_insert_rows(self.connection, table(Record), RECORD_COLUMNS, rows.records)
         bulk_insert_rows(self.connection, table(Event), EVENT_COLUMNS, rows.events, self.recorded)
         bulk_insert_rows(self.connection, table(Contact), CONTACT_COLUMNS, rows.contacts)
 
-    def finish(self, last_number: int) -> None:
-        """Build the deferred indexes, move the key counter (and id sequence) past it all."""
+    def _imported_before(self, rows: _Rows) -> set[int]:
+        """The batch's rows (by position) that an earlier import made records of."""
+        identities, before = rows.identities, set()
+        given = {key: at for at, (key, _external, _fingerprint) in enumerate(identities) if key}
+        for key, fingerprint in fingerprints_by_key(self.connection, given).items():
+            if fingerprint is None or fingerprint != identities[given[key]][2]:
+                raise Conflict(f"{key} already exists; import adds new records")
+            before.add(given[key])
+        if not self.matching:
+            return before
+        external = {e: at for at, (key, e, _f) in enumerate(identities) if e and not key}
+        found = records_by_external_id(self.connection, self.life.kind, external)
+        for external_id, (key, fingerprint) in found.items():
+            if fingerprint != identities[external[external_id]][2]:
+                raise Conflict(
+                    f"external id {external_id!r} was imported before as {key}, from other "
+                    "values; an import adds records and changes none",
+                    hint=f"change {key} with svcops, or import the row under a new external id",
+                )
+            before.add(external[external_id])
+        plain = {f: at for at, (key, e, f) in enumerate(identities) if f and not key and not e}
+        before.update(plain[f] for f in known_fingerprints(self.connection, self.life.kind, plain))
+        return before
+
+    def _take_numbers(self, identities: list[tuple[str | None, str | None, str | None]]) -> None:
+        """Move past the numbers of a batch's records as the row maker handed them out."""
+        given = [int(key.split("-", 1)[1]) for key, _e, _f in identities if key]
+        self.last_number = max(self.last_number, *given) if given else self.last_number
+        self.last_number += sum(1 for key, _e, _f in identities if not key)
+
+    def _without(self, rows: _Rows, before: set[int]) -> _Rows:
+        """The batch without the rows imported before; the others renumbered to follow on."""
+        self.shifted = True
+        kept = [at for at in range(len(rows.records)) if at not in before]
+        identities = [rows.identities[at] for at in kept]
+        given = [int(key.split("-", 1)[1]) for key, _e, _f in identities if key]
+        self.last_number = max(self.last_number, *given) if given else self.last_number
+        ids: dict[int, int] = {}
+        records = []
+        for at, (key, _external, _fingerprint) in zip(kept, identities, strict=True):
+            values = list(rows.records[at])
+            ids[values[ID]] = values[ID] = self.next_id
+            self.next_id += 1
+            if not key:
+                self.last_number += 1
+                values[NUMBER] = self.last_number
+                values[KEY] = f"{self.life.prefix}-{self.last_number}"
+            records.append(tuple(values))
+        events = [(ids[row[0]], *row[1:]) for row in rows.events if row[0] in ids]
+        contacts = [(ids[row[0]], *row[1:]) for row in rows.contacts if row[0] in ids]
+        self.unchanged.records += len(before)
+        self.unchanged.events += len(rows.events) - len(events)
+        self.unchanged.contacts += len(rows.contacts) - len(contacts)
+        return _Rows(records, events, contacts, identities)
+
+    def finish(self, summary: HistorySummary) -> None:
+        """Build the deferred indexes, move the key counter (and id sequence) past it all, and
+        say in `summary` what was left as it was."""
         for index in self.deferred:
             index.create(self.connection)
         counters = table(KeyCounter)
         self.connection.execute(
             update(counters).where(counters.c.prefix == self.life.prefix)
-            .values(last=last_number)
+            .values(last=self.last_number)
         )  # fmt: skip
         if self.connection.dialect.name == "postgresql":
             self.connection.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('record', 'id'), "
                 "(SELECT COALESCE(MAX(id), 1) FROM record))"
             )
+        summary.unchanged = self.unchanged.records
+        summary.records -= self.unchanged.records
+        summary.events -= self.unchanged.events
+        summary.contacts -= self.unchanged.contacts
 
 
 class _RowMaker:
@@ -179,6 +259,7 @@ class _RowMaker:
         self.next_id, self.last_number = next_id, last_number
         self.summary = HistorySummary()
         self.given_keys: set[str] = set()
+        self.external_ids: set[str] = set()
         self.paused = set(life.stages_in(State.PAUSED))
         self.templates: dict[tuple[str, ...], _History] = {}
         self.record_values = itemgetter(*RECORD_COLUMNS)
@@ -193,13 +274,11 @@ class _RowMaker:
                 pending = []
         if pending:
             yield self._batch(pending)
-        yield _Made(self.summary, self.last_number)
+        yield _Made(self.summary)
 
     def _batch(self, cases: list[Case]) -> _Rows:
         keys = self._keys(cases)
-        rows = _Rows(
-            [], [], [], [key for case, (key, _n) in zip(cases, keys, strict=True) if case.key]
-        )
+        rows = _Rows([], [], [], [(c.key, c.external_id, c.fingerprint) for c in cases])
         logs = self.life.customer_facing
         for case, (key, number) in zip(cases, keys, strict=True):
             record_id = self.next_id
@@ -220,6 +299,12 @@ class _RowMaker:
         for case in cases:
             if case.key in self.given_keys:
                 raise InvalidInput(f"{case.where}: key {case.key} appears more than once")
+            if case.external_id is not None:
+                if case.external_id in self.external_ids:
+                    raise InvalidInput(
+                        f"{case.where}: external id {case.external_id!r} appears more than once"
+                    )
+                self.external_ids.add(case.external_id)
             if case.key:
                 self.given_keys.add(case.key)
                 self.last_number = max(self.last_number, int(case.key.split("-", 1)[1]))
@@ -270,7 +355,8 @@ class _RowMaker:
             "priority_overridden": priority != matrix, "impact": impact, "urgency": urgency,
             "channel": fields.get("channel") or self.settings.default_channel, "model": model,
             "due_at": _epoch(fields.get("due_at")), "customer_id": None, "problem_id": None,
-            "version": 1, **history.values,
+            "version": 1, "external_id": case.external_id, "source_hash": case.fingerprint,
+            **history.values,
         }  # fmt: skip
         for name in ("service", "category", "team", "assignee", "root_cause", "workaround"):
             row[name] = fields.get(name)
@@ -376,7 +462,7 @@ def _load(
             if progress is not None:
                 progress(done, None)
     assert made is not None
-    writer.finish(made.last_number)
+    writer.finish(made.summary)
     return made.summary
 
 
@@ -459,6 +545,7 @@ class _FlatReader:
         self.now, self.zone = call.now, call.zone
         self.latest = call.now + FUTURE_SLACK
         self.plans: dict[tuple[Any, ...], tuple[tuple[int, str], ...]] = {}
+        self.fingerprints = Fingerprints()
 
     def when(self, row: dict[str, Any], name: str, where: str) -> datetime | None:
         value = row.get(name)
@@ -522,8 +609,15 @@ class _FlatReader:
         # the first response is the earliest recorded time the record moved or was answered;
         # a move the import had to assume (stage given without a time) is not one
         known = [moment for moment in times if moment is not None]
+        external_id = row.get("external_id")
+        external_id = None if external_id is None else str(external_id).strip() or None
+        if external_id is not None and ("\x00" in external_id or len(external_id) > 200):
+            raise InvalidInput(
+                f"{where}, column external_id: not an id (NUL, or over 200 characters)"
+            )
         return Case(where, opened, fields, changes, key, derive_first_response=False,
-                    first_response_at=min(known) if known else None)  # fmt: skip
+                    first_response_at=min(known) if known else None, external_id=external_id,
+                    fingerprint=self.fingerprints.of([life.kind, row]))  # fmt: skip
 
 
 CHECKED_FIELDS = ("impact", "urgency", "priority", "model", "channel", "reopen_count")
@@ -719,6 +813,7 @@ def _import_log_rows(
     with transaction(write=True) as (session, call):
 
         def cases(summary: HistorySummary) -> Iterator[Case]:
+            fingerprints, rules = Fingerprints(), asdict(mapping)  # a case: its rows, as mapped
             with _csv_errors(reader):
                 grouped = _group_log(reader, mapping, call, summary)
             ordered = sorted(grouped.items(), key=lambda item: min(r[0] for r in item[1]))
@@ -729,9 +824,11 @@ def _import_log_rows(
                     fields.update({k: v for k, v in values.items() if v})
                 _check_log_fields(fields, f"case {case_id}")
                 changes = [(at, stage) for at, _line, stage, _values in rows if stage is not None]
+                seen = [(format_instant(at), stage, values) for at, _line, stage, values in rows]
                 # a log shows no customer contacts unless it names the channel
                 yield Case(f"case {case_id}", rows[0][0], fields, changes,
-                           logs_contact=bool(fields.get("channel")))  # fmt: skip
+                           logs_contact=bool(fields.get("channel")), external_id=case_id,
+                           fingerprint=fingerprints.of([rules, case_id, seen]))  # fmt: skip
 
         return _load(session, call, life, cases, progress)
 

@@ -48,7 +48,7 @@ RECORD_FIELDS = (
     "urgency", "service", "category", "channel", "customer", "assignee", "team", "problem",
     "root_cause", "workaround", "model", "due_at", "hold_reason", "held_from", "held_since",
     "paused_s", "opened_at", "stage_entered_at", "first_response_at", "resolved_at",
-    "first_resolved_at", "closed_at", "reopen_count", "version",
+    "first_resolved_at", "closed_at", "reopen_count", "version", "external_id", "source_hash",
 )  # fmt: skip
 TIME_FIELDS = {
     "due_at", "held_since", "opened_at", "stage_entered_at", "first_response_at", "resolved_at",
@@ -420,7 +420,8 @@ class _Loader:
                 "customer_id": self._customer_id(line, customer),
                 "problem_id": None,  # set once every record is in (see _link)
             }  # fmt: skip
-            for name in ("service", "category", "assignee", "team", "root_cause", "workaround"):
+            for name in ("service", "category", "assignee", "team", "root_cause", "workaround",
+                         "external_id", "source_hash"):  # fmt: skip
                 values[name] = line.text(name)
             for name in RECORD_FIELDS:
                 if name in TIME_FIELDS:

@@ -17,7 +17,9 @@ from svcops.store.engine import WRITE
 
 # Every revision in order; the last one is what this svcops writes. A test checks this list
 # against the Alembic scripts so the two cannot drift.
-REVISIONS = ("0001_initial", "0002_query_indexes", "0003_report_indexes")
+REVISIONS = (
+    "0001_initial", "0002_query_indexes", "0003_report_indexes", "0004_import_identity",
+)  # fmt: skip
 HEAD = REVISIONS[-1]
 _MIGRATION_LOCK = 7_200_415_001  # PostgreSQL advisory lock id for schema upgrades
 _current: set[str] = set()

@@ -83,6 +83,10 @@ class StoredRecord(SQLModel):
     closed_at: datetime | None = _time()
     reopen_count: int = 0
     version: int = 1
+    # an imported record's origin: the source's own id, a fingerprint of its row (see
+    # services/history.py); both empty for records opened here
+    external_id: str | None = None
+    source_hash: str | None = Field(default=None, max_length=32)
 
 
 class Record(StoredRecord, table=True):
@@ -95,6 +99,8 @@ class Record(StoredRecord, table=True):
         Index("ix_record_kind_stage", "kind", "stage"),
         Index("ix_record_first_resolved_at", "first_resolved_at"),
         Index("ix_record_stage_entered_at", "stage_entered_at"),
+        Index("uq_record_kind_external_id", "kind", "external_id", unique=True),
+        Index("ix_record_kind_source_hash", "kind", "source_hash"),
     )
 
 

@@ -1,0 +1,36 @@
+"""Fingerprints of source rows: how an import knows a row it has imported before when the row
+has neither a key nor an id of its source's.
+
+A row's fingerprint is a hash of its values; the second row with exactly the same values in
+one input gets another fingerprint than the first (its occurrence is part of the hash), so two
+identical rows are still two records, and importing the same input again matches each of them.
+"""
+
+from __future__ import annotations
+
+import json
+from hashlib import blake2b
+from typing import Any
+
+SIZE = 16  # bytes: 32 hex digits, as the record table's source_hash column holds
+
+
+class Fingerprints:
+    """Gives each row of one input its fingerprint, in the order the rows come."""
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()  # the first 8 bytes of each plain hash: 8 bytes a row
+        self._repeats: dict[int, int] = {}
+
+    def of(self, values: Any) -> str:
+        """The fingerprint of the next row, `values` being anything JSON can write."""
+        text = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
+        digest = blake2b(text.encode(), digest_size=SIZE)
+        short = int.from_bytes(digest.digest()[:8], "big")
+        if short not in self._seen:
+            self._seen.add(short)
+            return digest.hexdigest()
+        occurrence = self._repeats.get(short, 0) + 1
+        self._repeats[short] = occurrence
+        digest.update(f"\x00{occurrence}".encode())
+        return digest.hexdigest()
