@@ -63,6 +63,7 @@ class Settings:
     dimensions: tuple[str, ...]
 
 
+CONFIG_MAX_BYTES = 1 << 20  # a settings file, not a data file
 _overrides: dict[str, str] = {}
 _file_cache: dict[tuple[str, float], FileValues] = {}
 
@@ -113,6 +114,8 @@ def _read_file(path: Path) -> FileValues:
         if "SVCOPS_CONFIG" in os.environ:
             raise InvalidInput(f"config file {path} (SVCOPS_CONFIG) does not exist") from None
         return FileValues()
+    except OSError as exc:  # a name over 255 bytes, a directory it may not search
+        raise InvalidInput(f"cannot read config file {path}: {exc.strerror}") from None
     cached = _file_cache.get((str(path), mtime))
     if cached is None:
         cached = _file_cache[(str(path), mtime)] = _parse_file(path)
@@ -128,7 +131,11 @@ def _parse_file(path: Path) -> FileValues:
     from svcops.domain.documents import toml_document
 
     try:
-        raw = toml_document(path.read_text(encoding="utf-8"))
+        with path.open("rb") as stream:  # /dev/zero would never end
+            data = stream.read(CONFIG_MAX_BYTES + 1)
+        if len(data) > CONFIG_MAX_BYTES:
+            raise InvalidInput(f"config file {path} is larger than {CONFIG_MAX_BYTES} bytes")
+        raw = toml_document(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InvalidInput(f"cannot read config file {path}: {exc}") from None
     try:
@@ -154,7 +161,12 @@ def _parse_file(path: Path) -> FileValues:
 
 
 def sqlite_url(path: str | Path) -> str:
-    return f"sqlite:///{Path(path).expanduser().resolve()}"
+    """The URL of the SQLite file at `path` (store.engine.sqlite_path checks the file)."""
+    try:
+        resolved = Path(path).expanduser().resolve()
+    except ValueError:  # a NUL character (a config file can hold one)
+        raise InvalidInput(f"the database path {str(path)!r} contains a NUL character") from None
+    return f"sqlite:///{resolved}"
 
 
 def _database(file: FileValues) -> tuple[str, str]:

@@ -526,3 +526,65 @@ def test_an_os_user_name_that_cannot_be_recorded_is_one_error_line(cli_env, db):
         "svcops: error: the operating-system user name contains a control or invisible "
         "character: 'bob\\nx'; set SVCOPS_ACTOR instead"
     )
+
+
+# --- found by the fuzzer and by trying every SVCOPS_* variable -------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("batch", "\x00"),
+        ("import", "a\x00b"),
+        ("export", "--out", "\x00"),
+        ("db", "backup", "x\x00.db"),
+        ("incident", "open", "x", "--note", "a\x00b"),
+    ],
+)
+def test_an_argument_with_a_nul_is_one_error_line(cli, filled, args):
+    before = contents(cli)
+    assert "contains a NUL character" in one_error(cli(*args))
+    assert contents(cli) == before
+
+
+def test_a_batch_line_with_a_nul_is_that_lines_error(cli, filled):
+    script = (
+        json.dumps(["db", "backup", "x\x00.db"])
+        + "\n"
+        + json.dumps(["incident", "show", "INC-1", "-q"])
+    )
+    result = cli("batch", input=script + "\n")  # fmt: skip
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["exit"], r.get("error")) for r in out] == [
+        (2, "an argument contains a NUL character"), (0, None),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", [("db", "check"), ("db", "backup", "copy.db"), ("db", "path"),
+                                     ("incident", "list")])  # fmt: skip
+def test_a_database_path_no_file_can_have_is_one_error_line(cli_env, tmp_path, command):
+    long_name = tmp_path / ("x" * 300 + ".db")
+    expected = f"svcops: error: cannot use {long_name} as the database file: File name too long"
+    assert one_error(cli_env({}, "--db", str(long_name), *command)) == expected
+    url = {"SVCOPS_DATABASE_URL": f"sqlite:///{long_name}"}
+    assert one_error(cli_env(url, *command)) == expected
+
+
+def test_a_time_zone_or_config_file_name_too_long_is_one_error_line(sh, sqlite_db, tmp_path):
+    zone = one_error(sh("incident", "list", env={"SVCOPS_TZ": "9" * 5000}), hint=True)
+    assert zone.startswith("svcops: error: unknown time zone '999")
+    config = tmp_path / ("x" * 300 + ".toml")
+    assert one_error(sh("incident", "list", env={"SVCOPS_CONFIG": str(config)})) == (
+        f"svcops: error: cannot read config file {config}: File name too long"
+    )
+    in_file = _config(tmp_path, f'[display]\ntime_zone = "{"x" * 300}"\n')
+    assert "display.time_zone: Value error, unknown time zone" in one_error(
+        sh("incident", "list", env={"SVCOPS_CONFIG": str(in_file), "SVCOPS_TZ": ""})
+    )
+
+
+def test_a_config_file_without_end_is_refused(sh, sqlite_db):
+    assert one_error(sh("incident", "list", env={"SVCOPS_CONFIG": "/dev/zero"})) == (
+        "svcops: error: config file /dev/zero is larger than 1048576 bytes"
+    )
+    assert sh("incident", "list", env={"SVCOPS_CONFIG": "/dev/null"}).code == 0  # no settings

@@ -230,10 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     set_overrides(db=None)
     for arg in args:
-        try:
-            arg.encode("utf-8")
-        except UnicodeEncodeError:  # bytes the terminal's encoding could not read
-            output.error(f"argument {arg!r} is not valid UTF-8 text")
+        problem = unreadable(arg)
+        if problem:
+            output.error(f"argument {arg!r} {problem}")
             return int(ExitCode.USAGE)
     try:
         command = typer.main.get_command(build_app(*requested_command(args)))
@@ -246,6 +245,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if outcome.message is not None and not outcome.told:
         output.error(outcome.message, outcome.hint)
     return outcome.code
+
+
+def unreadable(arg: str) -> str | None:
+    """What makes `arg` no command-line argument, or None: bytes that are not UTF-8 (the
+    terminal's encoding could not read them), or a NUL, which no real command line holds (a
+    batch line can) and no file name or stored text may."""
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid UTF-8 text"
+    return "contains a NUL character" if "\x00" in arg else None
 
 
 def _traceback_when_debugging() -> None:

@@ -201,7 +201,7 @@ def _open(source: str) -> BinaryIO:
 def _run_line(
     run: "Runner", number: int, line: str, atomic: bool, results: _Results
 ) -> dict[str, Any]:
-    from svcops.cli.app import ROOT_OPTIONS_WITH_VALUES
+    from svcops.cli.app import ROOT_OPTIONS_WITH_VALUES, unreadable
     from svcops.domain.documents import json_value
 
     try:
@@ -216,11 +216,9 @@ def _run_line(
         if atomic:
             return _failure(number, 2, f"svcops {args[0]} cannot run inside an --atomic batch")
         results.flush()  # it must not wait for the lock the lines before it hold
-    try:
-        for arg in args:
-            arg.encode("utf-8")
-    except UnicodeEncodeError:
-        return _failure(number, 2, "an argument is not valid text (a lone surrogate)")
+    problem = next(filter(None, map(unreadable, args)), None)
+    if problem:  # a lone surrogate (JSON's \udc80), a NUL (\u0000)
+        return _failure(number, 2, f"an argument {problem}")
     if args[0] in ROOT_OPTIONS_WITH_VALUES or args[0].startswith("-"):
         return _failure(number, 2, "root options go before `batch` (svcops --db X batch)")
     waiting = results.held.uncommitted

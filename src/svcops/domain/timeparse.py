@@ -230,7 +230,7 @@ def load_zone(name: str | None) -> tzinfo:
 
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise InvalidInput(
             f"unknown time zone {name!r}", hint="use an IANA name such as Europe/Berlin or UTC"
         ) from None

@@ -49,13 +49,23 @@ def normalise_url(url: str) -> str:
 
 
 def sqlite_path(url: str) -> Path | None:
-    """The file behind a SQLite URL, or None for other backends and in-memory databases."""
+    """The file behind a SQLite URL, or None for other backends and in-memory databases;
+    InvalidInput for a path that no file can have."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         return None
     if parsed.database == ":memory:":
         return None
-    return Path(parsed.database)
+    path = Path(parsed.database)
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # not there yet: created on first use (or refused then, saying why)
+    except OSError as exc:  # a name over 255 bytes, a directory it may not search, a loop
+        raise InvalidInput(f"cannot use {path} as the database file: {exc.strerror}") from None
+    except ValueError:  # a NUL character
+        raise InvalidInput(f"the database path {str(path)!r} contains a NUL character") from None
+    return path
 
 
 def _create_private_file(path: Path) -> None:
