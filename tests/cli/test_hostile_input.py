@@ -588,3 +588,19 @@ def test_a_config_file_without_end_is_refused(sh, sqlite_db):
         "svcops: error: config file /dev/zero is larger than 1048576 bytes"
     )
     assert sh("incident", "list", env={"SVCOPS_CONFIG": "/dev/null"}).code == 0  # no settings
+
+
+def test_another_programs_sqlite_database_is_refused_and_left_alone(sh, cli, tmp_path):
+    import sqlite3
+
+    path = tmp_path / "places.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)")
+    before = path.read_bytes()
+    expected = (
+        f"svcops: error: {path} is not an svcops database (it holds other tables: moz_places)"
+    )
+    for args in (("incident", "list"), ("incident", "open", "x"), ("db", "migrate")):
+        assert one_error(sh(*args, env={"SVCOPS_DB": str(path)})) == expected
+        assert one_error(cli("--db", str(path), *args)) == expected
+    assert path.read_bytes() == before  # not even switched to WAL mode

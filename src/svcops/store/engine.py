@@ -167,6 +167,18 @@ def _server_engine(url: str) -> Engine:
     return engine
 
 
+def _refuse_another_programs(cursor: Any, path: Path | None) -> None:
+    """A SQLite file with tables but no svcops schema belongs to another program: svcops
+    neither adds its tables to it nor switches it to WAL mode. (Reading the schema is also
+    where a file that is no database at all fails, before anything is written.)"""
+    tables = [row[0] for row in cursor.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )]  # fmt: skip
+    if tables and "alembic_version" not in tables:
+        others = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+        raise InvalidInput(f"{path} is not an svcops database (it holds other tables: {others})")
+
+
 def _sqlite_engine(url: str) -> Engine:
     path = sqlite_path(url)
     if path is not None:
@@ -187,6 +199,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        _refuse_another_programs(cursor, path)  # before WAL mode rewrites the file's header
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
