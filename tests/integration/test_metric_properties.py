@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
 from svcops.config import DEFAULT_SLA
-from svcops.domain.metrics import percentile
 from svcops.services.base import transaction
 from svcops.services.reports import _figures_by_group
 from svcops.store import reports as queries
@@ -65,13 +64,6 @@ def record(number: int, opened: int, resolved: int | None, **extra) -> dict:
     }  # fmt: skip
     row.update(extra)
     return row
-
-
-@pytest.mark.parametrize("p", [0.5, 0.9])
-@given(values=durations)
-@settings(max_examples=200, deadline=None)
-def test_the_domain_percentile_is_the_reference(p, values):
-    assert percentile(values, p) == pytest.approx(reference(values, p))
 
 
 @given(values=durations)

@@ -22,20 +22,22 @@ def path_(fmt: Format = None) -> None:
         render.show(output.Item(info, key="location"), fmt, False)
 
 
-@app.command("init")
-def init_(fmt: Format = None) -> None:
-    """Create the database (or bring it up to date) and print its schema version."""
+def _migrate(fmt: str | None) -> None:
     from svcops.services.database import migrate
 
     render.show(output.Item(migrate(), key="location"), fmt, False)
+
+
+@app.command("init")
+def init_(fmt: Format = None) -> None:
+    """Create the database (or bring it up to date) and print its schema version."""
+    _migrate(fmt)
 
 
 @app.command("migrate")
 def migrate_(fmt: Format = None) -> None:
     """Upgrade the schema to this svcops' version (safe to run at any time)."""
-    from svcops.services.database import migrate
-
-    render.show(output.Item(migrate(), key="location"), fmt, False)
+    _migrate(fmt)
 
 
 @app.command("check")

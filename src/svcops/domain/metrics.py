@@ -6,20 +6,12 @@ svcops.services.reports assembles the report. docs/metrics.md explains each in p
 
 from __future__ import annotations
 
-import math
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from svcops.domain.errors import InvalidInput
-
-
-class Better(StrEnum):
-    HIGHER = "higher"
-    LOWER = "lower"
-    NEITHER = "neither"  # counts: context, not a goal
 
 
 @dataclass(frozen=True)
@@ -27,79 +19,94 @@ class Metric:
     key: str
     label: str
     unit: str  # "count", "seconds", "percent", "score"
-    better: Better
     population: str
 
 
 DURATION_STATS = ("median", "mean", "p90")
 
 METRICS: tuple[Metric, ...] = (
-    Metric("opened", "Opened", "count", Better.NEITHER, "records opened in the period"),
+    Metric("opened", "Opened", "count", "records opened in the period"),
+    Metric("resolved", "Resolved", "count", "records first resolved in the period"),
+    Metric("backlog", "Backlog at end", "count", "records open at the period's end"),
     Metric(
-        "resolved", "Resolved", "count", Better.NEITHER, "records first resolved in the period"
-    ),
-    Metric("backlog", "Backlog at end", "count", Better.LOWER, "records open at the period's end"),
-    Metric(
-        "first_response_s", "First response", "seconds", Better.LOWER,
+        "first_response_s",
+        "First response",
+        "seconds",
         "records opened in the period that have had a first response",
     ),
     Metric(
-        "resolution_s", "Resolution time", "seconds", Better.LOWER,
+        "resolution_s",
+        "Resolution time",
+        "seconds",
         "records first resolved in the period",
     ),
     Metric(
-        "fcr_pct", "First contact resolution", "percent", Better.HIGHER,
+        "fcr_pct",
+        "First contact resolution",
+        "percent",
         "records first resolved in the period with at least one inbound customer contact",
     ),
+    Metric("reopen_pct", "Reopened", "percent", "records first resolved in the period"),
+    Metric("csat_pct", "CSAT (4-5)", "percent", "responses with a csat score"),
+    Metric("csat_mean", "CSAT mean", "score", "responses with a csat score"),
+    Metric("ces_mean", "CES mean", "score", "responses with a ces score"),
     Metric(
-        "reopen_pct", "Reopened", "percent", Better.LOWER, "records first resolved in the period"
-    ),
-    Metric("csat_pct", "CSAT (4-5)", "percent", Better.HIGHER, "responses with a csat score"),
-    Metric("csat_mean", "CSAT mean", "score", Better.HIGHER, "responses with a csat score"),
-    Metric("ces_mean", "CES mean", "score", Better.LOWER, "responses with a ces score"),
-    Metric(
-        "ces_low_effort_pct", "Low effort (CES 1-3)", "percent", Better.HIGHER,
+        "ces_low_effort_pct",
+        "Low effort (CES 1-3)",
+        "percent",
         "responses with a ces score",
     ),
-    Metric("sqs", "Service quality", "score", Better.HIGHER, "responses with a quality score"),
-    Metric("responses", "Responses", "count", Better.NEITHER, "feedback received in the period"),
+    Metric("sqs", "Service quality", "score", "responses with a quality score"),
+    Metric("responses", "Responses", "count", "feedback received in the period"),
     Metric(
-        "response_rate_pct", "Response rate", "percent", Better.HIGHER,
+        "response_rate_pct",
+        "Response rate",
+        "percent",
         "records first resolved in the period",
     ),
     Metric(
-        "sla_response_pct", "SLA first response met", "percent", Better.HIGHER,
+        "sla_response_pct",
+        "SLA first response met",
+        "percent",
         "records whose response SLA was decided in the period",
     ),
     Metric(
-        "sla_resolution_pct", "SLA resolution met", "percent", Better.HIGHER,
+        "sla_resolution_pct",
+        "SLA resolution met",
+        "percent",
         "records whose resolution SLA was decided in the period",
     ),
     Metric(
-        "on_time_pct", "Delivered on time", "percent", Better.HIGHER,
+        "on_time_pct",
+        "Delivered on time",
+        "percent",
         "requests with a due date delivered in the period",
     ),
-)  # fmt: skip
+)
 # Problems are not customer cases: their own figures (PRODUCT.md 3), reported with --kind problem
 PROBLEM_METRICS: tuple[Metric, ...] = (
-    Metric("opened", "Opened", "count", Better.NEITHER, "problems opened in the period"),
+    Metric("opened", "Opened", "count", "problems opened in the period"),
+    Metric("resolved", "Resolved", "count", "problems first resolved in the period"),
+    Metric("backlog", "Open at end", "count", "problems open at the period's end"),
     Metric(
-        "resolved", "Resolved", "count", Better.NEITHER, "problems first resolved in the period"
-    ),
-    Metric("backlog", "Open at end", "count", Better.LOWER, "problems open at the period's end"),
-    Metric(
-        "known_errors", "Known errors at end", "count", Better.NEITHER,
+        "known_errors",
+        "Known errors at end",
+        "count",
         "problems in the known-error register at the period's end",
     ),
     Metric(
-        "incidents_linked", "Incidents linked", "count", Better.NEITHER,
+        "incidents_linked",
+        "Incidents linked",
+        "count",
         "incidents opened in the period that are linked to a problem",
     ),
     Metric(
-        "time_to_known_error_s", "Time to known error", "seconds", Better.LOWER,
+        "time_to_known_error_s",
+        "Time to known error",
+        "seconds",
         "problems that first became known errors in the period",
     ),
-)  # fmt: skip
+)
 BY_KEY = {metric.key: metric for metric in METRICS}
 PROBLEM_BY_KEY = {metric.key: metric for metric in PROBLEM_METRICS}
 
@@ -113,18 +120,6 @@ GROUPS = (
     "team", "assignee", "service", "category", "channel", "priority", "kind", "model",
     "customer", "day", "week", "month",
 )  # fmt: skip
-
-
-def percentile(values: Sequence[float], p: float) -> float | None:
-    """The p-th quantile (0-1) by linear interpolation between closest ranks: the reference
-    definition (numpy's default, PostgreSQL's percentile_cont). None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * p
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 # ---- targets ------------------------------------------------------------------------------

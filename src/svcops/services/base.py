@@ -56,14 +56,10 @@ class Call:
         return None if text is None else self.when(text, option, future=True)
 
 
-def settings_call() -> Call:
-    return Call(get_settings())
-
-
 @contextmanager
 def transaction(*, write: bool, snapshot: bool = False) -> Iterator[tuple[Session, Call]]:
     """One unit of work with its call context."""
-    call = settings_call()
+    call = Call(get_settings())
     with unit_of_work(call.settings.database_url, write=write, snapshot=snapshot) as session:
         yield session, call
 

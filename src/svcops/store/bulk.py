@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, literal
 
 from svcops.domain.errors import Conflict, InvalidInput
+from svcops.store.uow import first_line
 
 
 def bulk_insert_rows(
@@ -58,10 +59,7 @@ def bulk_insert_rows(
         finally:
             cursor.close()
     except dbapi.IntegrityError as exc:  # type: ignore[union-attr]
-        raise Conflict(f"the import conflicts with what is stored: {_first_line(exc)}") from None
+        raise Conflict(f"the import conflicts with what is stored: {first_line(exc)}") from None
     except (dbapi.DataError, dbapi.ProgrammingError) as exc:  # type: ignore[union-attr]
-        raise InvalidInput(f"the database refused a value: {_first_line(exc)}") from None
+        raise InvalidInput(f"the database refused a value: {first_line(exc)}") from None
 
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -29,7 +29,6 @@ GROUP_COLUMNS = {
     "model": "r.model",
     "customer": "cu.key",
 }
-STAGE_ACTIONS = STAGE_EVENT_ACTIONS
 # when a problem first entered the known-error register
 FIRST_KNOWN_ERROR = (
     "(SELECT MIN(e.at) FROM event e WHERE e.record_id = r.id AND e.to_value = 'known_error')"
@@ -76,7 +75,7 @@ class Scope:
             "now": int(self.now.timestamp()),
             "kinds": list(self.kinds),
             "open_stages": list(self.open_stages),
-            "stage_actions": list(STAGE_ACTIONS),
+            "stage_actions": list(STAGE_EVENT_ACTIONS),
             "dimensions": list(self.dimensions) or [""],
         }
         values.update(SlaSql.params(self.sla, self.now))
@@ -196,9 +195,6 @@ def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
         "AND (r.closed_at IS NULL OR r.closed_at >= :until))"
         f" OR (r.reopen_count > 0 AND {stage_at_until} IN :open_stages)))"
     )
-    # Every record a figure can depend on, gathered from index ranges so that a short period
-    # over a large database reads only its own rows: opened in (or just before) the period,
-    # first resolved in or after it, never resolved, changed after its end, or open now.
     # Every record a figure can depend on, gathered from index ranges so that a short period
     # over a large database reads only its own rows: opened in (or just before) the period,
     # first resolved in or after it, never resolved, changed after its end, or open now.

@@ -236,9 +236,9 @@ def translate_errors() -> Iterator[None]:
     try:
         yield
     except IntegrityError as exc:
-        raise Conflict(f"the change conflicts with what is stored: {_first_line(exc)}") from exc
+        raise Conflict(f"the change conflicts with what is stored: {first_line(exc.orig)}") from exc
     except OperationalError as exc:
-        message = _first_line(exc)
+        message = first_line(exc.orig)
         if _is_busy(exc):
             raise Busy(
                 "the database stayed busy: another svcops is writing",
@@ -250,7 +250,7 @@ def translate_errors() -> Iterator[None]:
             raise Busy("the record changed under you; try again") from exc
         if _not_a_database(exc):
             raise InvalidInput(
-                f"{database_of(exc)} is not an svcops database ({_first_line(exc)})"
+                f"{database_of(exc)} is not an svcops database ({first_line(exc.orig)})"
             ) from exc
         raise
 
@@ -269,5 +269,6 @@ def _is_busy(exc: DBAPIError) -> bool:
     return any(marker in text for marker in _BUSY_MARKERS)
 
 
-def _first_line(exc: DBAPIError) -> str:
-    return str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc).__name__
+def first_line(error: object) -> str:
+    """What a driver said of an error, in one line (its type when it said nothing)."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
