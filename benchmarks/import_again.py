@@ -27,7 +27,7 @@ from import_vs_taskwarrior import write_inputs
 def timed_import(svcops: str, csv_path: Path, env: dict[str, str]) -> tuple[float, dict]:
     started = time.perf_counter()
     done = subprocess.run(
-        [svcops, "import", str(csv_path), "--kind", "incident", "--output", "json"],
+        [svcops, "import", str(csv_path), "--kind", "incident", "-f", "json"],
         check=True, capture_output=True, text=True, env=env,
     )  # fmt: skip
     return time.perf_counter() - started, json.loads(done.stdout)

@@ -170,7 +170,7 @@ def test_hostile_lines_in_a_flat_ndjson_import_are_one_error_line(cli, filled, t
     before = contents(cli)
     source = tmp_path / "rows.ndjson"
     source.write_text(line + "\n")
-    result = cli("import", str(source), "--kind", "incident", "--format", "ndjson")
+    result = cli("import", str(source), "--kind", "incident", "--input-format", "ndjson")
     assert one_error(result).startswith("svcops: error: line 1: malformed JSON: ")
     assert contents(cli) == before
 

@@ -38,7 +38,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 
 
 def imported(cli, *args: str) -> dict:
-    result = cli("import", *args, "--output", "json")
+    result = cli("import", *args, "-f", "json")
     assert result.code == 0, result.stderr
     return result.json()
 
@@ -140,7 +140,7 @@ def test_ndjson_rows_are_matched_too(cli, db, tmp_path):
     source = tmp_path / "rows.ndjson"
     lines = [{"title": "Printer down", "impact": 2}, {"title": "Printer down", "impact": "2"}]
     source.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    args = (str(source), "--kind", "request", "--format", "ndjson")
+    args = (str(source), "--kind", "request", "--input-format", "ndjson")
     assert imported(cli, *args)["records"] == 2  # 2 and "2" are different values
     summary = imported(cli, *args)
     assert (summary["records"], summary["unchanged"]) == (0, 2)
@@ -177,7 +177,7 @@ def test_the_origin_travels_with_an_export(cli, db, tmp_path, sqlite_db):
     assert origin == [("A-1", 32), (None, 32)]
     assert cli("--db", str(tmp_path / "moved.db"), "import", str(dump)).code == 0
     moved = cli("--db", str(tmp_path / "moved.db"), "import", str(source2), "--kind", "incident",
-                "--output", "json")  # fmt: skip
+                "-f", "json")  # fmt: skip
     assert moved.json()["unchanged"] == 1
 
 
@@ -223,7 +223,7 @@ def test_an_import_killed_half_way_is_run_again_safely(sh, sqlite_db, tmp_path):
     assert counted.code == 0, counted.stderr
     assert counted.json()["records"] in (0, 60_000)  # one transaction: all or nothing
     for expected in ({"records": 60_000 - counted.json()["records"]}, {"records": 0}):
-        run = sh("import", str(source), "--kind", "incident", "--output", "json")
+        run = sh("import", str(source), "--kind", "incident", "-f", "json")
         assert run.code == 0, run.stderr
         assert run.json()["records"] == expected["records"]
         assert run.json()["records"] + run.json()["unchanged"] == 60_000

@@ -57,7 +57,7 @@ def load_everything(cli, tmp_path: Path) -> list[str]:
     """A flat import and two event logs (holds, reopens, anomalies), then the export."""
     runs = [
         ("import", str(flat_csv(tmp_path / "flat.csv", 300)), "--kind", "incident",
-         "--output", "json"),
+         "-f", "json"),
         ("import-log", str(FIXTURES / "helpdesk_slice.csv"), "--mapping",
          str(MAPPINGS / "helpdesk.toml"), "-f", "json"),
         ("import-log", str(FIXTURES / "bpi2013_slice.csv"), "--mapping",
@@ -177,7 +177,7 @@ def test_a_history_template_gives_what_each_change_applied_gives(first, second_o
 def test_text_with_a_nul_character_is_refused_on_every_backend(cli, db, tmp_path):
     rows = tmp_path / "nul.ndjson"
     rows.write_text('{"title": "fine"}\n{"title": "a\\u0000b"}\n')
-    result = cli("import", str(rows), "--kind", "incident", "--format", "ndjson")
+    result = cli("import", str(rows), "--kind", "incident", "--input-format", "ndjson")
     assert (result.code, result.stderr.splitlines()[0]) == (
         2, "svcops: error: line 2, title: contains a NUL character",
     )  # fmt: skip
@@ -196,7 +196,7 @@ def test_text_with_a_nul_character_is_refused_on_every_backend(cli, db, tmp_path
 @pytest.mark.subprocess
 def test_an_import_from_standard_input_is_read_by_the_worker(sh, db, tmp_path):
     source = flat_csv(tmp_path / "flat.csv", history.BATCH + 10).read_text()
-    result = sh("import", "-", "--kind", "incident", "--output", "json", input=source)
+    result = sh("import", "-", "--kind", "incident", "-f", "json", input=source)
     assert result.code == 0, result.stderr
     assert json.loads(result.stdout)["records"] == history.BATCH + 10
 

@@ -80,7 +80,7 @@ def test_export_import_export_is_identical(cli, db, tmp_path, monkeypatch, reque
         monkeypatch.setenv("SVCOPS_DB", str(target))
     else:
         monkeypatch.setenv("SVCOPS_DATABASE_URL", fresh.url)
-    loaded = cli("import", str(dump), "--output", "json")
+    loaded = cli("import", str(dump), "-f", "json")
     assert loaded.code == 0, loaded.stderr
     by_type = {row["type"]: row for row in loaded.json()}
     # PRB-1: open, 2 moves, a link; INC-1: open, contact, priority override, link, advance,
@@ -88,7 +88,7 @@ def test_export_import_export_is_identical(cli, db, tmp_path, monkeypatch, reque
     assert (by_type["record"]["added"], by_type["event"]["added"]) == (3, 14)
     assert export(cli) == first
     # importing again changes nothing and duplicates nothing
-    again = cli("import", str(dump), "--output", "json").json()
+    again = cli("import", str(dump), "-f", "json").json()
     assert [row["added"] for row in again] == [0] * 6
     assert export(cli) == first
     assert cli("incident", "open", "next", "-q").stdout.strip() == "INC-2"  # counters kept
@@ -171,7 +171,7 @@ def test_flat_csv_import_builds_history_that_reports_read(cli, db, tmp_path):
         ",VPN slow,3,2,email,network,2026-11-18T09:00:00Z,,in_progress,,\n"
         ",Duplicate,3,3,portal,desk,2026-11-19T09:00:00Z,,cancelled,,2026-11-19T10:00:00Z\n"
     )
-    result = cli("import", str(source), "--kind", "incident", "--output", "json")
+    result = cli("import", str(source), "--kind", "incident", "-f", "json")
     assert result.code == 0, result.stderr
     summary = result.json()
     assert (summary["records"], summary["anomalies"]) == (3, 0)
@@ -205,7 +205,7 @@ def test_flat_ndjson_import_and_its_errors(cli, db, tmp_path):
                     "stage": "feedback", "resolved_at": "2026-11-20T09:00:00Z"}) + "\n"
     )  # fmt: skip
     result = cli(
-        "import", str(source), "--kind", "request", "--format", "ndjson", "--output", "json"
+        "import", str(source), "--kind", "request", "--input-format", "ndjson", "-f", "json"
     )
     assert result.code == 0, result.stderr
     shown = cli("request", "show", "REQ-1", "-f", "json").json()
@@ -388,3 +388,27 @@ def test_mapping_values_are_checked(cli, db, tmp_path, extra, message):
     result = cli("import-log", str(FIXTURES / "helpdesk_slice.csv"), "--mapping", str(mapping))
     assert result.code == 2
     assert message in result.error_lines[0]
+
+
+def test_import_prints_with_format_and_reads_by_its_input_format(cli, db, tmp_path):
+    """`-f` formats the summary, as everywhere; the input's format is `--input-format`, by
+    default NDJSON for a .ndjson or .jsonl file and CSV otherwise."""
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text(json.dumps({"title": "Printer down"}) + "\n")
+    printed = cli("import", str(lines), "--kind", "incident", "-f", "csv")
+    assert printed.code == 0, printed.stderr
+    assert printed.stdout.splitlines()[0].startswith("records,unchanged,events")
+    assert printed.stdout.splitlines()[1].startswith("1,0,1")
+    as_csv = tmp_path / "cases.txt"
+    as_csv.write_text(json.dumps({"title": "Printer down"}) + "\n")
+    misread = cli("import", str(as_csv), "--kind", "incident")
+    assert (misread.code, misread.error_lines) == (
+        2, ['svcops: error: line 1: unknown column \'{"title": "Printer down"}\'']
+    )  # fmt: skip
+    read = cli("import", str(as_csv), "--kind", "request", "--input-format", "NDJSON", "-q")
+    assert read.code == 2  # import prints a summary, not keys: -q is not one of its options
+    read = cli("import", str(as_csv), "--kind", "request", "--input-format", "NDJSON")
+    assert read.code == 0, read.stderr
+    wrong = cli("import", str(as_csv), "--kind", "request", "--input-format", "xml")
+    assert wrong.error_lines == ["svcops: error: --input-format 'xml': import reads csv or ndjson"]
+    assert cli("import", str(lines), "--kind", "incident", "-f", "yaml").code == 2

@@ -74,16 +74,16 @@ def import_command(
         str | None,
         typer.Option(help="Import flat records of this kind (one per row) instead of an export."),
     ] = None,
-    fmt_in: Annotated[
-        str,
-        typer.Option("--format", help="With --kind: csv or ndjson.", metavar="csv|ndjson"),
-    ] = "csv",
-    output_format: Annotated[
+    input_format: Annotated[
         str | None,
         typer.Option(
-            "--output", help="How to print the summary (default table).", metavar="FORMAT"
+            "--input-format",
+            help="With --kind: csv or ndjson (default: ndjson for a .ndjson or .jsonl file).",
+            metavar="csv|ndjson",
+            show_default=False,
         ),
     ] = None,
+    fmt: Format = None,
 ) -> None:
     """Load an export (`svcops export`) or, with --kind, records from another tool, in one
     transaction: a bad line stops it and nothing is kept."""
@@ -95,7 +95,9 @@ def import_command(
             summary = import_dump(stream).as_dict()
         else:
             with output.progress(f"importing {kind}s") as advance:
-                imported = import_records(stream, kind=kind, fmt=fmt_in.lower(), progress=advance)
+                imported = import_records(
+                    stream, kind=kind, fmt=_input_format(source, input_format), progress=advance
+                )
             summary = imported.as_dict()
     if kind is None:  # an export's summary: what happened to each type of object
         rows = [
@@ -110,7 +112,14 @@ def import_command(
         )
     else:
         shape = output.Item(summary, key="records")
-    render.show(shape, output_format, False)
+    render.show(shape, fmt, False)
+
+
+def _input_format(source: str, given: str | None) -> str:
+    """The flat input's format: as given, else by the file's name (CSV unless it says JSON)."""
+    if given is not None:
+        return given.lower()
+    return "ndjson" if source.lower().endswith((".ndjson", ".jsonl")) else "csv"
 
 
 def import_log_command(

@@ -476,7 +476,7 @@ def import_records(
     """Records from another tool, one per CSV row or NDJSON line, in one transaction."""
     life = lifecycle(kind)
     if fmt not in ("csv", "ndjson"):
-        raise InvalidInput(f"--format {fmt!r}: import reads csv or ndjson")
+        raise InvalidInput(f"--input-format {fmt!r}: import reads csv or ndjson")
     with transaction(write=True) as (session, call):
         reader = _FlatReader(life, call)
 
