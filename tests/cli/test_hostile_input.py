@@ -604,3 +604,39 @@ def test_another_programs_sqlite_database_is_refused_and_left_alone(sh, cli, tmp
         assert one_error(sh(*args, env={"SVCOPS_DB": str(path)})) == expected
         assert one_error(cli("--db", str(path), *args)) == expected
     assert path.read_bytes() == before  # not even switched to WAL mode
+
+
+@pytest.mark.parametrize("stored", [-62135596800, 2**63 - 1, 32503680000])
+def test_a_stored_time_out_of_range_is_one_error_line(sh, sqlite_db, stored):
+    """A database written by hand (or by an svcops that still took year 1) holds a time no
+    calendar svcops prints can show: every command that reads it says so in one line."""
+    import sqlite3
+
+    assert sh("incident", "open", "Printer down", "-q").code == 0
+    connection = sqlite3.connect(sqlite_db.path)
+    with connection:
+        connection.execute("UPDATE record SET opened_at = ?", (stored,))
+    connection.close()  # the last connection out writes the WAL back into the file
+    before = sqlite_db.path.read_bytes()
+    expected = (
+        f"svcops: error: the database holds a time svcops cannot use: {stored} seconds since 1970"
+    )
+    for args in (("incident", "list"), ("incident", "show", "INC-1"), ("export",)):
+        result = sh(*args, env={"SVCOPS_TZ": "America/New_York"})
+        assert one_error(result, hint=True) == expected
+    assert sqlite_db.path.read_bytes() == before
+
+
+def test_an_event_log_from_the_future_is_refused(cli, db, tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("case,time,state\nC1,2026-11-23T08:00:00Z,New\nC1,2027-01-01T08:00:00Z,Done\n")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(
+        'kind = "incident"\ncase = "case"\ntime = "time"\nstage = "state"\n'
+        '[stages]\nNew = "new"\nDone = "resolved"\n'
+    )
+    result = cli("import-log", str(log), "--mapping", str(mapping))
+    assert one_error(result) == (
+        "svcops: error: line 3, column time: 2027-01-01T08:00:00Z is in the future"
+    )
+    assert cli("incident", "list", "-f", "json").json() == []

@@ -900,6 +900,9 @@ def _log_time(value: str | None, mapping: Mapping, call: Call, where: str) -> da
     except (ValueError, OverflowError) as exc:
         raise InvalidInput(f"{where}: cannot read time {text!r} ({exc})") from None
     try:
-        return utc_instant(moment, call.zone, text)
+        instant = utc_instant(moment, call.zone, text)
     except InvalidInput as exc:  # year 1, year 9999
         raise InvalidInput(f"{where}: {exc.message}") from None
+    if instant > call.now + FUTURE_SLACK:  # as in a flat import: history has happened
+        raise InvalidInput(f"{where}: {format_instant(instant)} is in the future")
+    return instant

@@ -62,4 +62,3 @@ def bulk_insert_rows(
         raise Conflict(f"the import conflicts with what is stored: {first_line(exc)}") from None
     except (dbapi.DataError, dbapi.ProgrammingError) as exc:  # type: ignore[union-attr]
         raise InvalidInput(f"the database refused a value: {first_line(exc)}") from None
-

@@ -7,6 +7,9 @@ from sqlalchemy import BigInteger, Dialect, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from svcops.domain.errors import InvalidInput
+from svcops.domain.timeparse import EARLIEST, LATEST, format_instant
+
 
 class EpochSeconds(TypeDecorator[datetime]):
     """An aware UTC datetime in Python, a BIGINT of Unix seconds in the database."""
@@ -24,7 +27,15 @@ class EpochSeconds(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
+        if not FIRST_SECOND <= int(value) <= LAST_SECOND:  # written by hand, or by an old svcops
+            raise InvalidInput(
+                f"the database holds a time svcops cannot use: {int(value)} seconds since 1970",
+                hint=f"times run from {format_instant(EARLIEST)} to {format_instant(LATEST)}",
+            )
         return datetime.fromtimestamp(int(value), UTC)
+
+
+FIRST_SECOND, LAST_SECOND = int(EARLIEST.timestamp()), int(LATEST.timestamp())
 
 
 def _time(*, nullable: bool = True, index: bool = False) -> Any:
