@@ -228,3 +228,18 @@ def test_an_import_killed_half_way_is_run_again_safely(sh, sqlite_db, tmp_path):
         assert run.json()["records"] == expected["records"]
         assert run.json()["records"] + run.json()["unchanged"] == 60_000
     assert sh("db", "check", "-f", "json").json()["records"] == 60_000
+
+
+def test_an_import_makes_the_key_counter_of_a_kind_that_has_none(cli, db, tmp_path):
+    """A kind whose first records come from an import has no key counter yet (`open` makes
+    one on its first record): the import makes it, and `open` numbers on from it."""
+    from sqlalchemy import text
+
+    from svcops.store.engine import engine_for
+
+    assert cli("db", "init").code == 0
+    with engine_for(db.url).begin() as connection:
+        connection.execute(text("DELETE FROM key_counter"))
+    source = write_csv(tmp_path / "problems.csv", ["title"], [["Disk fills up"], ["Slow VPN"]])
+    assert imported(cli, str(source), "--kind", "problem")["records"] == 2
+    assert cli("problem", "open", "Third", "-q").stdout == "PRB-3\n"

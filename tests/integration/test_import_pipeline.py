@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from svcops.config import get_settings
 from svcops.domain import lifecycle as lc
 from svcops.domain.kinds import lifecycle
-from svcops.services import history
+from svcops.services import rebuild
 from tests.conftest import make_database
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -87,8 +87,8 @@ def test_rows_built_in_a_worker_are_the_rows_built_here(cli, db, tmp_path, monke
 
 
 def test_a_bad_row_after_written_batches_leaves_nothing(cli, db, tmp_path):
-    bad = history.BATCH + 800  # the first batch is written when the reader meets it
-    source = flat_csv(tmp_path / "bad.csv", history.BATCH + 1_000, bad_line=bad)
+    bad = rebuild.BATCH + 800  # the first batch is written when the reader meets it
+    source = flat_csv(tmp_path / "bad.csv", rebuild.BATCH + 1_000, bad_line=bad)
     result = cli("import", str(source), "--kind", "incident")
     assert result.code == 2
     assert result.stderr.startswith(f"svcops: error: line {bad}, column opened_at: ")
@@ -158,13 +158,13 @@ changes_strategy = st.lists(
 def test_a_history_template_gives_what_each_change_applied_gives(first, second_offsets):
     """Two cases with the same stages and different times: the second one's history comes
     from the template the first one left (when it has no hold)."""
-    maker = history._RowMaker(get_settings(), INCIDENT, next_id=1, last_number=0)
+    maker = rebuild._RowMaker(get_settings(), INCIDENT, next_id=1, last_number=0)
     cases = [[(OPENED + timedelta(seconds=s), stage) for s, stage in sorted(first)]]
     offsets = sorted(second_offsets + [0] * (len(first) - len(second_offsets)))[: len(first)]
     cases.append([(OPENED + timedelta(seconds=o), stage)
                   for o, (_s, stage) in zip(offsets, sorted(first), strict=True)])  # fmt: skip
     for number, changes in enumerate(cases, start=1):
-        case = history.Case(f"case {number}", OPENED, {"title": "t",
+        case = rebuild.Case(f"case {number}", OPENED, {"title": "t",
                             "hold_reason": "awaiting_vendor"}, list(changes))  # fmt: skip
         events: list[Any] = []
         row = maker._rows(case, number, f"INC-{number}", number, events)
@@ -195,10 +195,10 @@ def test_text_with_a_nul_character_is_refused_on_every_backend(cli, db, tmp_path
 
 @pytest.mark.subprocess
 def test_an_import_from_standard_input_is_read_by_the_worker(sh, db, tmp_path):
-    source = flat_csv(tmp_path / "flat.csv", history.BATCH + 10).read_text()
+    source = flat_csv(tmp_path / "flat.csv", rebuild.BATCH + 10).read_text()
     result = sh("import", "-", "--kind", "incident", "-f", "json", input=source)
     assert result.code == 0, result.stderr
-    assert json.loads(result.stdout)["records"] == history.BATCH + 10
+    assert json.loads(result.stdout)["records"] == rebuild.BATCH + 10
 
 
 def test_text_that_is_not_utf8_deep_in_the_file_is_bad_input(cli, db, tmp_path):

@@ -87,7 +87,7 @@ def import_command(
 ) -> None:
     """Load an export (`svcops export`) or, with --kind, records from another tool, in one
     transaction: a bad line stops it and nothing is kept."""
-    from svcops.services.history import import_records
+    from svcops.services.flat_import import import_records
     from svcops.services.transfer import import_dump
 
     with _reading(source) as stream:
@@ -138,7 +138,8 @@ def import_log_command(
 ) -> None:
     """Import an event log (one row per state change of a case: ServiceNow, Jira, process
     mining exports) and rebuild each case as a record with its stage history."""
-    from svcops.services.history import import_log, read_mapping
+    from svcops.services.log_import import import_log
+    from svcops.services.mapping import read_mapping
 
     rules = read_mapping(mapping)
     with _reading(source) as stream, output.progress("importing the log") as advance:

@@ -95,7 +95,7 @@ class StoredRecord(SQLModel):
     reopen_count: int = 0
     version: int = 1
     # an imported record's origin: the source's own id, a fingerprint of its row (see
-    # services/history.py); both empty for records opened here
+    # domain/fingerprint.py); both empty for records opened here
     external_id: str | None = None
     source_hash: str | None = Field(default=None, max_length=32)
 

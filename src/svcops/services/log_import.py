@@ -1,0 +1,131 @@
+"""Event logs (one row per state change of a case, as ServiceNow, Jira or process-mining
+exports have), each case rebuilt as a record with its stage history."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from svcops.domain.errors import InvalidInput
+from svcops.domain.fingerprint import Fingerprints
+from svcops.domain.kinds import CHANNELS, lifecycle
+from svcops.domain.priority import check_level
+from svcops.domain.timeparse import format_instant, utc_instant
+from svcops.services.base import FUTURE_SLACK, Call, transaction
+from svcops.services.importing import csv_errors, load_cases, no_nul
+from svcops.services.mapping import Mapping
+from svcops.services.rebuild import Case, HistorySummary
+
+
+def import_log(
+    source: Iterable[str], mapping: Mapping,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> HistorySummary:  # fmt: skip
+    """An event log, one row per state change of a case, rebuilt into records."""
+    reader = csv.DictReader(source, delimiter=mapping.delimiter, strict=True)
+    with csv_errors(reader):  # the header; the rows are read where the records are built
+        return _import_log_rows(reader, mapping, progress)
+
+
+def _import_log_rows(
+    reader: Any, mapping: Mapping, progress: Callable[[int, int | None], None] | None
+) -> HistorySummary:
+    life = lifecycle(mapping.kind)
+    columns = [c.lstrip("\ufeff") for c in reader.fieldnames or []]
+    reader.fieldnames = columns
+    for needed in (mapping.case, mapping.time, mapping.stage, *mapping.fields.values()):
+        if needed not in columns:
+            raise InvalidInput(f"line 1: the log has no column {needed!r} (mapping names it)")
+    with transaction(write=True) as (session, call):
+
+        def cases(summary: HistorySummary) -> Iterator[Case]:
+            fingerprints, rules = Fingerprints(), asdict(mapping)  # a case: its rows, as mapped
+            with csv_errors(reader):
+                grouped = _group_log(reader, mapping, call, summary)
+            ordered = sorted(grouped.items(), key=lambda item: min(r[0] for r in item[1]))
+            for case_id, rows in ordered:
+                rows.sort(key=lambda r: (r[0], r[1]))
+                fields: dict[str, Any] = {"title": case_id, "hold_reason": mapping.hold_reason}
+                for _at, _line, _stage, values in rows:
+                    fields.update({k: v for k, v in values.items() if v})
+                _check_log_fields(fields, f"case {case_id}")
+                changes = [(at, stage) for at, _line, stage, _values in rows if stage is not None]
+                seen = [(format_instant(at), stage, values) for at, _line, stage, values in rows]
+                # a log shows no customer contacts unless it names the channel
+                yield Case(f"case {case_id}", rows[0][0], fields, changes,
+                           logs_contact=bool(fields.get("channel")), external_id=case_id,
+                           fingerprint=fingerprints.of([rules, case_id, seen]))  # fmt: skip
+
+        return load_cases(session, call, life, cases, progress)
+
+
+LogRow = tuple[datetime, int, str | None, dict[str, str]]  # time, line, stage, field values
+
+
+def _group_log(
+    reader: Any, mapping: Mapping, call: Call, summary: HistorySummary
+) -> dict[str, list[LogRow]]:
+    """The log's rows by case; values without a stage are counted in `summary` (or refused)."""
+    cases: dict[str, list[LogRow]] = {}
+    skipped: Counter[str] = Counter()
+    for row in reader:
+        line = reader.line_num
+        case_id = (row.get(mapping.case) or "").strip()
+        if not case_id:
+            raise InvalidInput(f"line {line}, column {mapping.case}: empty case")
+        at = _log_time(row.get(mapping.time), mapping, call, f"line {line}, column {mapping.time}")
+        value = (row.get(mapping.stage) or "").strip()
+        stage = mapping.stages.get(value)
+        if stage is None:
+            if mapping.unmapped == "error":
+                raise InvalidInput(
+                    f"line {line}, column {mapping.stage}: {value!r} has no svcops stage",
+                    hint='add it to [stages] in the mapping, or set unmapped = "skip"',
+                )
+            skipped[value] += 1
+        values = {name: (row.get(column) or "").strip() for name, column in mapping.fields.items()}
+        no_nul({mapping.case: case_id, **values}, f"line {line}")
+        cases.setdefault(case_id, []).append((at, line, stage, values))
+    summary.skipped_values = dict(skipped.most_common())
+    summary.skipped_rows = sum(skipped.values())
+    return cases
+
+
+def _check_log_fields(fields: dict[str, Any], where: str) -> None:
+    try:
+        for name in ("impact", "urgency"):
+            if fields.get(name):
+                fields[name] = check_level(fields[name], name)
+        if fields.get("channel") and fields["channel"] not in CHANNELS:
+            raise InvalidInput(f"unknown channel {fields['channel']!r}")
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}: {exc.message}") from None
+
+
+def _log_time(value: str | None, mapping: Mapping, call: Call, where: str) -> datetime:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(f"{where}: empty time")
+    try:
+        if mapping.time_format:
+            moment = datetime.strptime(text, mapping.time_format)
+        else:
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                from dateutil import parser as dateparser
+
+                moment = dateparser.parse(text, dayfirst=mapping.dayfirst)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidInput(f"{where}: cannot read time {text!r} ({exc})") from None
+    try:
+        instant = utc_instant(moment, call.zone, text)
+    except InvalidInput as exc:  # year 1, year 9999
+        raise InvalidInput(f"{where}: {exc.message}") from None
+    if instant > call.now + FUTURE_SLACK:  # as in a flat import: history has happened
+        raise InvalidInput(f"{where}: {format_instant(instant)} is in the future")
+    return instant
