@@ -24,7 +24,21 @@ class Fingerprints:
 
     def of(self, values: Any) -> str:
         """The fingerprint of the next row, `values` being anything JSON can write."""
-        text = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
+        return self._next(json.dumps(values, sort_keys=True, ensure_ascii=False, default=str))
+
+    def of_row(self, kind: str, row: dict[str, Any]) -> str:
+        """The fingerprint of the next row of a flat import: its kind and its values by column
+        name (the columns' order and empty cells make no difference)."""
+        parts = [kind]
+        for name in sorted(row):
+            value = row[name]
+            if type(value) is str:  # CSV's cells, NDJSON's text: the common case, kept cheap
+                parts.append(f"{name}\x1e{value}")
+            elif value is not None:  # a number or a structure: not the same as its text
+                parts.append(f"{name}\x1d{json.dumps(value, sort_keys=True, default=str)}")
+        return self._next("\x1f".join(parts))
+
+    def _next(self, text: str) -> str:
         digest = blake2b(text.encode(), digest_size=SIZE)
         short = int.from_bytes(digest.digest()[:8], "big")
         if short not in self._seen:

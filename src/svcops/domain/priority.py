@@ -7,6 +7,7 @@ from svcops.domain.numbers import whole_number
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
 LEVELS = (1, 2, 3)
+_LEVEL_TEXT = {str(level): level for level in LEVELS}
 
 # rows: impact 1 (organisation-wide), 2 (a department or site), 3 (one person);
 # columns: urgency 1 (work stopped), 2 (work degraded), 3 (can wait)
@@ -20,7 +21,8 @@ DEFAULT_MATRIX: tuple[tuple[str, str, str], ...] = (
 def check_level(value: int | str, what: str) -> int:
     """An impact or urgency level, 1-3 (text from the command line is accepted)."""
     if isinstance(value, str):
-        number = whole_number(value)
+        number = _LEVEL_TEXT.get(value)  # what imports repeat: looked up, not parsed
+        number = whole_number(value) if number is None else number
         if number is None:
             raise InvalidInput(f"{what} must be 1, 2 or 3, not {value!r}")
         value = number

@@ -166,7 +166,7 @@ class _FlatReader:
             )
         return Case(where, opened, fields, changes, key, derive_first_response=False,
                     first_response_at=min(known) if known else None, external_id=external_id,
-                    fingerprint=self.fingerprints.of([life.kind, row]))  # fmt: skip
+                    fingerprint=self.fingerprints.of_row(life.kind, row))  # fmt: skip
 
 
 CHECKED_FIELDS = ("impact", "urgency", "priority", "model", "channel", "reopen_count")
