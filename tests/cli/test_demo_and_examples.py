@@ -136,3 +136,19 @@ def test_demo_never_replaces_a_real_database(cli, sqlite_db, tmp_path, monkeypat
     demo = tmp_path / "demo.db"  # a demo database is the one thing --replace deletes
     assert cli("demo", "--db", str(demo), "--days", "2", "-f", "json").code == 0
     assert cli("demo", "--db", str(demo), "--days", "3", "--replace", "-f", "json").code == 0
+
+
+def test_demo_leaves_real_work_at_its_own_default_path(cli, tmp_path, monkeypatch):
+    """The demo's default file is rebuilt each time, unless something else is kept there."""
+    monkeypatch.setenv("SVCOPS_NOW", NOW)
+    default = tmp_path / "home" / ".local" / "share" / "svcops" / "svcops-demo.db"
+    monkeypatch.setenv("SVCOPS_DB", str(default))
+    assert cli("incident", "open", "My real work", "-q").stdout == "INC-1\n"
+    monkeypatch.delenv("SVCOPS_DB")
+    refused = cli("demo", "--days", "2")
+    assert refused.error_lines == [
+        f"svcops: error: {default} holds data svcops demo did not build; the demo never touches it"
+    ]
+    monkeypatch.setenv("SVCOPS_DB", str(default))
+    listed = cli("incident", "list", "-f", "json").json()
+    assert [r["title"] for r in listed] == ["My real work"]

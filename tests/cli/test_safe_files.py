@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -177,3 +178,76 @@ def test_a_killed_run_leaves_no_file_at_the_target(sqlite_db, tmp_path, big_data
     if command[0] == "export":
         with target.open() as dump:
             assert sum(1 for line in dump if json.loads(line)["type"] == "record") == 30_000
+
+
+@pytest.mark.parametrize("command", [("export", "--out"), ("db", "backup")])
+def test_a_fifo_or_a_device_is_never_replaced(sh, sqlite_db, tmp_path, command):
+    assert sh("incident", "open", "Printer down", "-q").code == 0
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    line = one_error(sh(*command, str(fifo), "--force"))
+    assert line == f"svcops: error: {fifo} is not a regular file; svcops writes only files"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    link = tmp_path / "null"
+    link.symlink_to("/dev/null")
+    line = one_error(sh(*command, str(link), "--force"))
+    assert line.endswith("null is not a regular file; svcops writes only files")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_the_database_reached_through_a_link_keeps_its_side_files(sh, tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link.db"
+    link.symlink_to(real / "live.db")
+    made = sh("incident", "open", "Printer down", "-q", env={"SVCOPS_DB": str(real / "live.db")})
+    assert made.code == 0, made.stderr
+    env = {"SVCOPS_DATABASE_URL": f"sqlite:///{link}", "SVCOPS_DB": ""}
+    assert sh("incident", "show", "INC-1", "-q", env=env).stdout == "INC-1\n"
+    for side in ("-wal", "-shm", "-journal"):
+        target = real / f"live.db{side}"
+        line = one_error(sh("export", "--out", str(target), "--force", env=env))
+        assert line.endswith("is the database in use; svcops never writes over it"), line
+        assert not target.exists() or target.read_bytes()[:1] != b"{"
+
+
+def test_a_full_disk_while_exporting_is_one_error_line(sh, sqlite_db, tmp_path):
+    """The file system refuses more bytes (here: a file size limit): exit 2, nothing left."""
+    import resource
+
+    rows = tmp_path / "rows.csv"
+    rows.write_text("title\n" + "".join(f"Case {n} {'x' * 200}\n" for n in range(400)))
+    assert sh("import", str(rows), "--kind", "incident").code == 0
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    out = tmp_path / "out"
+    out.mkdir()
+    done = subprocess.run(
+        [svcops_executable(), "export", "--out", str(out / "dump.ndjson")],
+        capture_output=True, text=True, env=os.environ, preexec_fn=small_files, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"svcops: error: cannot write {out / 'dump.ndjson'}: File too large\n"
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a link to another user")
+def test_a_link_of_another_user_in_a_shared_directory_is_not_followed(sh, sqlite_db, tmp_path):
+    assert sh("incident", "open", "Printer down", "-q").code == 0
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    mine = tmp_path / "mine.txt"
+    mine.write_text("precious\n")
+    link = shared / "report.ndjson"
+    link.symlink_to(mine)
+    os.lchown(link, 65534, 65534)  # nobody's link, pointing at a file of ours
+    line = one_error(sh("export", "--out", str(link), "--force"))
+    assert line == (
+        f"svcops: error: {link} is a symbolic link of another user's in a shared directory; "
+        "svcops does not follow it"
+    )
+    assert mine.read_text() == "precious\n"

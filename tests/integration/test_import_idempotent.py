@@ -161,6 +161,7 @@ def test_an_event_log_imported_again_changes_nothing(cli, db, log, mapping):
     assert again.code == 0, again.stderr
     summary = again.json()
     assert (summary["records"], summary["unchanged"], summary["events"]) == (0, cases, 0)
+    assert (summary["anomalies"], summary["anomaly_examples"]) == (0, [])  # none were added
     assert everything(cli) == after_first
 
 
@@ -243,3 +244,19 @@ def test_an_import_makes_the_key_counter_of_a_kind_that_has_none(cli, db, tmp_pa
     source = write_csv(tmp_path / "problems.csv", ["title"], [["Disk fills up"], ["Slow VPN"]])
     assert imported(cli, str(source), "--kind", "problem")["records"] == 2
     assert cli("problem", "open", "Third", "-q").stdout == "PRB-3\n"
+
+
+def test_a_key_handed_out_earlier_in_the_same_import_is_named_so(cli, db, tmp_path, monkeypatch):
+    """Rows without a key take the next numbers; a key given later that one of them took is
+    refused as such (not as a record that existed before), and nothing is kept."""
+    from svcops.services import rebuild
+
+    monkeypatch.setattr(rebuild, "BATCH", 2)  # the keyed row comes in a later batch
+    monkeypatch.setenv("SVCOPS_WORKERS", "0")
+    rows = [["", "one"], ["", "two"], ["INC-1", "three"]]
+    source = write_csv(tmp_path / "mixed.csv", ["key", "title"], rows)
+    refused = cli("import", str(source), "--kind", "incident")
+    assert (refused.code, refused.error_lines) == (
+        5, ["svcops: error: INC-1 was handed out by this import to an earlier row without a key"]
+    )  # fmt: skip
+    assert cli("incident", "list", "-f", "json").json() == []

@@ -29,14 +29,16 @@ class Fingerprints:
     def of_row(self, kind: str, row: dict[str, Any]) -> str:
         """The fingerprint of the next row of a flat import: its kind and its values by column
         name (the columns' order and empty cells make no difference)."""
-        parts = [kind]
+        # every part carries its length, so no value can pass for a column boundary
+        parts = [f"{len(kind)}:{kind}"]
         for name in sorted(row):
             value = row[name]
             if type(value) is str:  # CSV's cells, NDJSON's text: the common case, kept cheap
-                parts.append(f"{name}\x1e{value}")
+                parts.append(f"{len(name)}:{name}s{len(value)}:{value}")
             elif value is not None:  # a number or a structure: not the same as its text
-                parts.append(f"{name}\x1d{json.dumps(value, sort_keys=True, default=str)}")
-        return self._next("\x1f".join(parts))
+                text = json.dumps(value, sort_keys=True, default=str)
+                parts.append(f"{len(name)}:{name}j{len(text)}:{text}")
+        return self._next("".join(parts))
 
     def _next(self, text: str) -> str:
         digest = blake2b(text.encode(), digest_size=SIZE)

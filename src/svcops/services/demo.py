@@ -321,7 +321,7 @@ def demo_path(db: str | None, replace: bool) -> Path:
     url = sqlite_url(target)
     if target.is_dir():
         raise InvalidInput(f"--db {target} is a directory; give a file name")
-    if db is not None and not holds_only_a_demo(target):
+    if not holds_only_a_demo(target):  # the default path too: someone may keep work there
         raise InvalidInput(
             f"{target} holds data svcops demo did not build; the demo never touches it",
             hint="choose a new file for --db (--replace deletes only a demo database)",

@@ -57,6 +57,9 @@ def load_cases(
     summary.records -= unchanged.records
     summary.events -= unchanged.events
     summary.contacts -= unchanged.contacts
+    summary.anomalies -= unchanged.anomalies
+    if not summary.anomalies:  # the examples were all of records left as they were
+        summary.anomaly_examples = []
     return summary
 
 

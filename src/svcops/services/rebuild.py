@@ -93,13 +93,15 @@ class _RowMaker:
 
     def _batch(self, cases: list[Case]) -> Rows:
         keys = self._keys(cases)
-        rows = Rows([], [], [], [(c.key, c.external_id, c.fingerprint) for c in cases])
+        rows = Rows([], [], [], [(c.key, c.external_id, c.fingerprint) for c in cases], [])
         logs = self.life.customer_facing
         for case, (key, number) in zip(cases, keys, strict=True):
             record_id = self.next_id
             self.next_id += 1
+            seen = self.summary.anomalies
             row = self._rows(case, record_id, key, number, rows.events)
             rows.records.append(self.record_values(row))
+            rows.anomalies.append(self.summary.anomalies - seen)
             if logs and case.logs_contact and row["channel"] and row["channel"] != "monitoring":
                 rows.contacts.append((record_id, row["channel"], "inbound", row["opened_at"]))
         self.summary.records += len(rows.records)

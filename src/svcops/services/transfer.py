@@ -81,12 +81,13 @@ def export_to(target: str, *, force: bool = False) -> None:
     from svcops.store.engine import normalise_url, sqlite_path
 
     live = sqlite_path(normalise_url(get_settings().database_url))
-    with (
-        files.new_file(target, force=force, protected=files.database_files(live)) as partial,
-        partial.open("w", encoding="utf-8") as stream,
-    ):
-        for line in export_lines():
-            stream.write(line + "\n")
+    with files.new_file(target, force=force, protected=files.database_files(live)) as partial:
+        try:
+            with partial.open("w", encoding="utf-8") as stream:
+                for line in export_lines():
+                    stream.write(line + "\n")
+        except OSError as exc:  # the disk is full, the file system went away
+            raise files.cannot_write(target, exc) from None
 
 
 def _stream(session: Session, statement: Any) -> Iterable[Any]:

@@ -13,6 +13,7 @@ import errno
 import os
 import secrets
 import signal
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -25,10 +26,12 @@ PARTIAL = ".svcops-partial"  # the temporary file's suffix, so a user knows what
 
 
 def database_files(database: Path | None) -> tuple[Path, ...]:
-    """The files of a SQLite database in use (none for a server database)."""
+    """The files of a SQLite database in use (none for a server database): beside the path as
+    given and beside the file it resolves to, where SQLite keeps its -wal and -shm."""
     if database is None:
         return ()
-    return tuple(Path(f"{database}{side}") for side in SIDE_FILES)
+    real = Path(os.path.realpath(database))
+    return tuple(Path(f"{base}{side}") for base in {database, real} for side in SIDE_FILES)
 
 
 @contextmanager
@@ -43,7 +46,7 @@ def new_file(target: str, *, force: bool, protected: Iterable[Path] = ()) -> Ite
     try:
         os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except OSError as exc:
-        raise _cannot_write(target, exc) from None
+        raise cannot_write(target, exc) from None
     try:
         with _terminate_as_interrupt():
             yield temporary
@@ -72,20 +75,38 @@ def _checked_target(target: str, *, force: bool, protected: Iterable[Path]) -> P
                 )
         if final.is_dir():
             raise InvalidInput(f"{target} is a directory; give a file name")
+        if final.exists() and not final.is_file():  # a device, a FIFO, a socket: never replaced
+            raise InvalidInput(f"{target} is not a regular file; svcops writes only files")
         if os.path.lexists(given) and not force:
             what = "a symbolic link" if given.is_symlink() else "a file"
             raise InvalidInput(
                 f"{target} already exists ({what}); svcops does not replace it",
                 hint="choose a new file, or pass --force to replace it",
             )
+        if given.is_symlink():
+            _check_link_owner(given, target)
         if not final.parent.is_dir():
             raise InvalidInput(f"cannot write {target}: no directory {final.parent}")
         limit = os.pathconf(final.parent, "PC_NAME_MAX")
     except OSError as exc:
-        raise _cannot_write(target, exc) from None
+        raise cannot_write(target, exc) from None
     if len(os.fsencode(final.name)) > limit:
         raise InvalidInput(f"cannot write {target}: the file name is over {limit} bytes")
     return final
+
+
+def _check_link_owner(link: Path, target: str) -> None:
+    """The kernel's rule for links in shared directories (fs.protected_symlinks): in a sticky,
+    world-writable directory (/tmp) a link is followed only when it is the user's own or the
+    directory owner's, so nobody can point svcops at a file of yours through /tmp."""
+    folder = os.stat(link.parent)
+    shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
+    owner = os.lstat(link).st_uid
+    if shared and owner not in (os.geteuid(), folder.st_uid):
+        raise InvalidInput(
+            f"{target} is a symbolic link of another user's in a shared directory; "
+            "svcops does not follow it"
+        )
 
 
 def _same_file(path: Path, other: Path) -> bool:
@@ -95,7 +116,7 @@ def _same_file(path: Path, other: Path) -> bool:
         return False
 
 
-def _cannot_write(target: str, exc: OSError) -> InvalidInput:
+def cannot_write(target: str, exc: OSError) -> InvalidInput:
     return InvalidInput(f"cannot write {target}: {exc.strerror or exc}")
 
 
@@ -139,7 +160,7 @@ def _publish(temporary: Path, final: Path, target: str, *, force: bool) -> None:
                 raise InvalidInput(f"{target} already exists") from None
             os.replace(temporary, final)
     except OSError as exc:
-        raise _cannot_write(target, exc) from None
+        raise cannot_write(target, exc) from None
 
 
 @contextmanager

@@ -41,13 +41,17 @@ def imported_before(connection: Connection, kind: str) -> bool:
     return found is not None
 
 
-def fingerprints_by_key(connection: Connection, keys: Collection[str]) -> dict[str, str | None]:
-    """The records among `keys` that exist, with the fingerprint each was imported from."""
+def records_by_key(
+    connection: Connection, keys: Collection[str]
+) -> dict[str, tuple[int, str | None]]:
+    """The records among `keys` that exist: their id and the fingerprint each was imported from."""
     records = _records()
-    found: dict[str, str | None] = {}
+    found: dict[str, tuple[int, str | None]] = {}
     for chunk in _chunks(keys):
-        statement = select(records.c.key, records.c.source_hash).where(records.c.key.in_(chunk))
-        found.update((key, fingerprint) for key, fingerprint in connection.execute(statement))
+        statement = select(records.c.key, records.c.id, records.c.source_hash).where(
+            records.c.key.in_(chunk)
+        )
+        found.update((key, (id_, fp)) for key, id_, fp in connection.execute(statement))
     return found
 
 
@@ -93,6 +97,7 @@ class Unchanged:
     records: int = 0
     events: int = 0
     contacts: int = 0
+    anomalies: int = 0
 
 
 @dataclass
@@ -105,6 +110,7 @@ class Rows:
     # per record: the key the input gave (the others were handed out past the counter), the
     # source's id and the row's fingerprint; what the writer matches earlier imports with
     identities: list[tuple[str | None, str | None, str | None]]
+    anomalies: list[int]  # per record: its observed moves today's lifecycle would not allow
 
 
 class Writer:
@@ -125,7 +131,7 @@ class Writer:
             # concurrent opens wait for the import (they would take numbers it hands out)
             self.connection.exec_driver_sql("LOCK TABLE record IN SHARE ROW EXCLUSIVE MODE")
         self.last_number = _last_number(connection, prefix)
-        self.next_id = 1 + int(
+        self.next_id = self.first_id = 1 + int(
             self.connection.execute(select(func.coalesce(func.max(records.c.id), 0))).scalar_one()
         )
         # into an empty table, records go in faster without its secondary indexes, which are
@@ -166,7 +172,12 @@ class Writer:
         """The batch's rows (by position) that an earlier import made records of."""
         identities, before = rows.identities, set()
         given = {key: at for at, (key, _external, _fingerprint) in enumerate(identities) if key}
-        for key, fingerprint in fingerprints_by_key(self.connection, given).items():
+        for key, (record_id, fingerprint) in records_by_key(self.connection, given).items():
+            if record_id >= self.first_id:  # made by this import, from a row without a key
+                raise Conflict(
+                    f"{key} was handed out by this import to an earlier row without a key",
+                    hint="give every row a key or none, or put the rows with keys first",
+                )
             if fingerprint is None or fingerprint != identities[given[key]][2]:
                 raise Conflict(f"{key} already exists; import adds new records")
             before.add(given[key])
@@ -215,7 +226,8 @@ class Writer:
         self.unchanged.records += len(before)
         self.unchanged.events += len(rows.events) - len(events)
         self.unchanged.contacts += len(rows.contacts) - len(contacts)
-        return Rows(records, events, contacts, identities)
+        self.unchanged.anomalies += sum(rows.anomalies[at] for at in before)
+        return Rows(records, events, contacts, identities, [rows.anomalies[at] for at in kept])
 
     def finish(self) -> Unchanged:
         """Build the deferred indexes, move the key counter (and id sequence) past it all;
