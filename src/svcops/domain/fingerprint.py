@@ -21,6 +21,7 @@ class Fingerprints:
     def __init__(self) -> None:
         self._seen: set[int] = set()  # the first 8 bytes of each plain hash: 8 bytes a row
         self._repeats: dict[int, int] = {}
+        self._columns: dict[tuple[str, ...], list[tuple[str, str]]] = {}
 
     def of(self, values: Any) -> str:
         """The fingerprint of the next row, `values` being anything JSON can write."""
@@ -30,14 +31,20 @@ class Fingerprints:
         """The fingerprint of the next row of a flat import: its kind and its values by column
         name (the columns' order and empty cells make no difference)."""
         # every part carries its length, so no value can pass for a column boundary
+        columns = tuple(row)
+        names = self._columns.get(columns)
+        if names is None:  # a CSV's rows share their columns: sorted and encoded once
+            names = [(n, f"{len(n)}:{n}") for n in sorted(columns)]
+            if len(self._columns) < 1_000:  # NDJSON rows may each have columns of their own
+                self._columns[columns] = names
         parts = [f"{len(kind)}:{kind}"]
-        for name in sorted(row):
+        for name, encoded in names:
             value = row[name]
             if type(value) is str:  # CSV's cells, NDJSON's text: the common case, kept cheap
-                parts.append(f"{len(name)}:{name}s{len(value)}:{value}")
+                parts.append(f"{encoded}s{len(value)}:{value}")
             elif value is not None:  # a number or a structure: not the same as its text
                 text = json.dumps(value, sort_keys=True, default=str)
-                parts.append(f"{len(name)}:{name}j{len(text)}:{text}")
+                parts.append(f"{encoded}j{len(text)}:{text}")
         return self._next("".join(parts))
 
     def _next(self, text: str) -> str:
