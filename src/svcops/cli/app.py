@@ -181,9 +181,8 @@ def execute(
             "set SVCOPS_DEBUG=1 for the traceback",
         )
     code = result if isinstance(result, int) else int(ExitCode.OK)
-    if (
-        code == ExitCode.INTERRUPTED
-    ):  # Typer turns Ctrl-C (and SIGTERM while writing a file) into it
+    # Typer's answer to Ctrl-C (and to SIGTERM while svcops writes a file)
+    if code == ExitCode.INTERRUPTED:
         return Outcome(code, "interrupted; nothing of it was kept")
     return Outcome(code)
 
