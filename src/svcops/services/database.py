@@ -10,7 +10,7 @@ from sqlalchemy import text
 from svcops.config import get_settings
 from svcops.domain.errors import InvalidInput
 from svcops.store import files, schema
-from svcops.store.engine import engine_for, normalise_url, sqlite_path
+from svcops.store.engine import describe, engine_for, normalise_url, sqlite_path
 from svcops.store.uow import translate_errors
 
 COUNTED = ("record", "event", "contact", "feedback", "customer")  # the tables a check reports
@@ -19,11 +19,8 @@ COUNTED = ("record", "event", "contact", "feedback", "customer")  # the tables a
 def _location(url: str) -> tuple[str, str]:
     from sqlalchemy.engine import make_url
 
-    path = sqlite_path(normalise_url(url))
-    if path is not None:
-        return str(path), "sqlite"
-    parsed = make_url(normalise_url(url))
-    return parsed.render_as_string(hide_password=True), parsed.get_backend_name()
+    url = normalise_url(url)
+    return describe(url), make_url(url).get_backend_name()
 
 
 def database_info() -> dict[str, Any]:
