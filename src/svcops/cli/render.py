@@ -86,12 +86,12 @@ def records(
     title: str | None = None,
     life: Lifecycle | None = None,
 ) -> output.Rows:
-    from svcops.services.views import COMMON_FIELDS
+    from svcops.domain.fields import COMMON_SHOWN, shown_fields
 
     if life is not None:
-        columns = [*COMMON_FIELDS, *life.fields]
+        columns = list(shown_fields(life.fields))
     else:  # records of several kinds: every field any of them has
-        columns = list(COMMON_FIELDS)
+        columns = list(COMMON_SHOWN)
         for view in views:
             columns += [name for name in view.fields if name not in columns]
     return output.Rows(columns, [v.fields for v in views], table_columns=table_columns, title=title)

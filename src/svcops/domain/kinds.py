@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from svcops.domain.errors import InvalidInput
+from svcops.domain.fields import field
 from svcops.domain.lifecycle import RETURN_TO_HELD, Lifecycle, Stage, State, Transition
+from svcops.domain.vocabulary import CHANNELS as CHANNELS  # re-exported until callers move
+from svcops.domain.vocabulary import DELIVERY_MODELS as DELIVERY_MODELS
+from svcops.domain.vocabulary import DIRECTIONS as DIRECTIONS
+from svcops.domain.vocabulary import HOLD_REASONS
 
 T = Transition
 
@@ -39,9 +44,10 @@ INCIDENT = Lifecycle(
             requires=("reason",),
         ),
     ),
-    hold_reasons=("awaiting_customer", "awaiting_vendor", "awaiting_change", "awaiting_problem"),
+    hold_reasons=HOLD_REASONS,
     fields=("hold_reason", "problem"),
     customer_facing=True,
+    links_to="problem",
 )
 
 PROBLEM = Lifecycle(
@@ -74,6 +80,8 @@ PROBLEM = Lifecycle(
         T("cancel", ("new", "investigating", "known_error"), "cancelled", requires=("reason",)),
     ),
     fields=("root_cause", "workaround", "incidents"),
+    linked_from="incident",
+    known_error_stage="known_error",
 )
 
 _REQUEST_WORK = ("inquiry", "assessment", "design", "execution")
@@ -108,25 +116,41 @@ REQUEST = Lifecycle(
         T("close", ("feedback", "evaluation"), "closed"),
         T("cancel", (*_REQUEST_WORK, "on_hold"), "cancelled", requires=("reason",)),
     ),
-    hold_reasons=("awaiting_customer", "awaiting_vendor", "awaiting_change"),
+    hold_reasons=tuple(r for r in HOLD_REASONS if r != "awaiting_problem"),
     fields=("hold_reason", "model", "due_at"),
     customer_facing=True,
 )
 
-LIFECYCLES: dict[str, Lifecycle] = {lc.kind: lc for lc in (INCIDENT, PROBLEM, REQUEST)}
-BY_PREFIX: dict[str, Lifecycle] = {lc.prefix: lc for lc in LIFECYCLES.values()}
-
+LIFECYCLES: dict[str, Lifecycle] = {}
+BY_PREFIX: dict[str, Lifecycle] = {}
 # the event actions that change a record's stage: opening, every lifecycle verb, and a move an
-# imported history observed that the lifecycle would not allow
-STAGE_EVENT_ACTIONS = (
-    "open",
-    "observed",
-    *sorted({verb for life in LIFECYCLES.values() for verb in life.verbs}),
-)
+# imported history observed that the lifecycle would not allow (kept up by `register`)
+STAGE_EVENT_ACTIONS: list[str] = []
 
-CHANNELS = ("phone", "email", "chat", "portal", "in_person", "monitoring")
-DIRECTIONS = ("inbound", "outbound")
-DELIVERY_MODELS = ("customer_service", "support", "product_delivery")
+
+def register(life: Lifecycle) -> Lifecycle:
+    """Make `life` a kind svcops knows: its commands, imports, exports and reports follow."""
+    if life.kind in LIFECYCLES or life.prefix in BY_PREFIX:
+        raise ValueError(f"kind {life.kind!r} or prefix {life.prefix!r} is taken")
+    for name in life.fields:
+        field(name)  # every field a kind names is in the catalogue (KeyError otherwise)
+    LIFECYCLES[life.kind] = life
+    BY_PREFIX[life.prefix] = life
+    verbs = {verb for known in LIFECYCLES.values() for verb in known.verbs}
+    STAGE_EVENT_ACTIONS[:] = ["open", "observed", *sorted(verbs)]
+    return life
+
+
+def unregister(kind: str) -> None:
+    """Forget a kind (tests define throwaway kinds)."""
+    life = LIFECYCLES.pop(kind)
+    del BY_PREFIX[life.prefix]
+    verbs = {verb for known in LIFECYCLES.values() for verb in known.verbs}
+    STAGE_EVENT_ACTIONS[:] = ["open", "observed", *sorted(verbs)]
+
+
+for _builtin in (INCIDENT, PROBLEM, REQUEST):
+    register(_builtin)
 
 
 def lifecycle(kind: str) -> Lifecycle:
@@ -138,9 +162,6 @@ def lifecycle(kind: str) -> Lifecycle:
         ) from None
 
 
-def choice(value: str, allowed: tuple[str, ...], what: str) -> str:
-    """`value` if it is one of `allowed`, else an InvalidInput naming the choices."""
-    cleaned = value.strip().lower()
-    if cleaned not in allowed:
-        raise InvalidInput(f"unknown {what} {value!r}", hint=f"{what}s: " + ", ".join(allowed))
-    return cleaned
+def customer_kinds() -> tuple[Lifecycle, ...]:
+    """The kinds served to customers (surveys, SLAs)."""
+    return tuple(life for life in LIFECYCLES.values() if life.customer_facing)

@@ -59,8 +59,12 @@ class Lifecycle:
     main_path: tuple[str, ...]
     transitions: tuple[Transition, ...]
     hold_reasons: tuple[str, ...] = ()
-    fields: tuple[str, ...] = ()  # kind-specific record fields, in output order
-    customer_facing: bool = False  # served to customers: surveys and SLAs apply
+    fields: tuple[str, ...] = ()  # its own fields of the catalogue (domain/fields.py), in order
+    # capabilities
+    customer_facing: bool = False  # served to customers: contacts, surveys and SLAs apply
+    links_to: str = ""  # the kind its records may point at (an incident at its problem)
+    linked_from: str = ""  # the kind whose records point here (a problem's incidents)
+    known_error_stage: str = ""  # the stage of its known-error register (root cause, workaround)
 
     def __post_init__(self) -> None:
         # looked up for every move (and every imported row): a dict, not a scan
@@ -77,6 +81,8 @@ class Lifecycle:
                 raise ValueError(f"{self.kind}: {t.verb} names unknown stages {sorted(unknown)}")
         if not set(self.main_path) <= set(names):
             raise ValueError(f"{self.kind}: main path names unknown stages")
+        if self.known_error_stage and self.known_error_stage not in names:
+            raise ValueError(f"{self.kind}: the known-error stage is not one of its stages")
 
     @property
     def initial(self) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from svcops.domain.errors import InvalidInput
-from svcops.domain.kinds import CHANNELS, DIRECTIONS, choice
 from svcops.domain.timeparse import format_instant
+from svcops.domain.vocabulary import CHANNELS, DIRECTIONS, choice
 from svcops.services.base import clean_text, record_event, transaction
 from svcops.services.views import ContactView, contact_views
 from svcops.store import repository as repo

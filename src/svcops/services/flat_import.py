@@ -10,11 +10,12 @@ from typing import Any
 
 from svcops.domain.errors import InvalidInput
 from svcops.domain.fingerprint import Fingerprints
-from svcops.domain.kinds import CHANNELS, DELIVERY_MODELS, lifecycle
+from svcops.domain.kinds import lifecycle
 from svcops.domain.lifecycle import Lifecycle, State
 from svcops.domain.numbers import whole_number
 from svcops.domain.priority import check_level, check_priority
 from svcops.domain.timeparse import EARLIEST, LATEST, format_instant, parse_when
+from svcops.domain.vocabulary import CHANNELS, DELIVERY_MODELS
 from svcops.services.base import FUTURE_SLACK, Call, transaction
 from svcops.services.importing import TEXT_FIELDS, csv_errors, load_cases, no_nul
 from svcops.services.rebuild import Case, HistorySummary

@@ -12,9 +12,10 @@ from typing import Any
 
 from svcops.domain.errors import InvalidInput
 from svcops.domain.fingerprint import Fingerprints
-from svcops.domain.kinds import CHANNELS, lifecycle
+from svcops.domain.kinds import lifecycle
 from svcops.domain.priority import check_level
 from svcops.domain.timeparse import format_instant, utc_instant
+from svcops.domain.vocabulary import CHANNELS
 from svcops.services.base import FUTURE_SLACK, Call, transaction
 from svcops.services.importing import csv_errors, load_cases, no_nul
 from svcops.services.mapping import Mapping

@@ -17,9 +17,9 @@ from typing import Any
 from svcops.config import Settings
 from svcops.domain import lifecycle as lc
 from svcops.domain.errors import InvalidInput
-from svcops.domain.kinds import DELIVERY_MODELS
 from svcops.domain.lifecycle import Lifecycle, State
 from svcops.domain.priority import check_priority, priority_for
+from svcops.domain.vocabulary import DELIVERY_MODELS
 from svcops.store.imports import RECORD_COLUMNS, Rows
 
 BATCH = 5_000  # records a batch: what the worker sends and the writer inserts at a time
@@ -41,6 +41,7 @@ class Case:
     logs_contact: bool = True  # the first inbound contact, as `open` logs it
     external_id: str | None = None  # the source's own id for it (a log's case id)
     fingerprint: str | None = None  # of the source row or case: the same rows, the same value
+    attributes: dict[str, Any] | None = None  # the values of the kind's own fields
 
 
 @dataclass
@@ -173,7 +174,7 @@ class _RowMaker:
             "channel": fields.get("channel") or self.settings.default_channel, "model": model,
             "due_at": _epoch(fields.get("due_at")), "customer_id": None, "problem_id": None,
             "version": 1, "external_id": case.external_id, "source_hash": case.fingerprint,
-            **history.values,
+            "attributes": case.attributes, **history.values,
         }  # fmt: skip
         for name in ("service", "category", "team", "assignee", "root_cause", "workaround"):
             row[name] = fields.get(name)

@@ -9,10 +9,11 @@ from sqlmodel import Session
 
 from svcops.domain import lifecycle as lc
 from svcops.domain.errors import InvalidInput, TransitionNotAllowed
-from svcops.domain.kinds import CHANNELS, DELIVERY_MODELS, choice, lifecycle
+from svcops.domain.kinds import lifecycle
 from svcops.domain.lifecycle import Lifecycle, Progress, State
 from svcops.domain.priority import check_level, check_priority, priority_for
 from svcops.domain.timeparse import format_instant
+from svcops.domain.vocabulary import CHANNELS, DELIVERY_MODELS, choice
 from svcops.services.base import (
     Call,
     clean_text,

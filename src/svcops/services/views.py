@@ -7,14 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from svcops.domain.fields import shown_fields
 from svcops.domain.lifecycle import Lifecycle
 from svcops.store.repository import RecordRow
 
-COMMON_FIELDS = (
-    "key", "kind", "title", "stage", "priority", "impact", "urgency", "service", "category",
-    "channel", "customer", "assignee", "team", "opened_at", "first_response_at", "resolved_at",
-    "closed_at", "reopen_count",
-)  # fmt: skip
 EVENT_FIELDS = ("at", "actor", "action", "from", "to", "note")
 CONTACT_FIELDS = ("record", "channel", "direction", "at", "agent", "note")
 
@@ -105,10 +101,11 @@ def record_view(
     lifecycle: Lifecycle, row: RecordRow, incidents: list[str] | None = None
 ) -> RecordView:
     r = row.record
-    derived = {"customer": row.customer, "problem": row.problem, "incidents": incidents or []}
+    derived = {"customer": row.customer, "problem": row.problem, "incidents": incidents or [],
+               **(r.attributes or {})}  # fmt: skip
     fields = {
-        name: derived[name] if name in derived else getattr(r, name)
-        for name in (*COMMON_FIELDS, *lifecycle.fields)
+        name: derived[name] if name in derived else getattr(r, name, None)
+        for name in shown_fields(lifecycle.fields)
     }
     return RecordView(fields, r.priority_overridden, r.stage_entered_at)
 

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Dialect, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Dialect, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -98,6 +98,8 @@ class StoredRecord(SQLModel):
     # domain/fingerprint.py); both empty for records opened here
     external_id: str | None = None
     source_hash: str | None = Field(default=None, max_length=32)
+    # the values of the fields a kind defines for itself (domain/fields.py `define`)
+    attributes: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
 class Record(StoredRecord, table=True):

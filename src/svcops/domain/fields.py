@@ -1,0 +1,136 @@
+"""The field catalogue: every field a record can have, defined once.
+
+Each field says what it holds (its type, its choices or range), whether every kind has it or
+only the kinds that list it, whether outputs show it, whether imports take it as a column and
+the `open` command as an option, and where it is kept. The record table, the `open` options,
+validation, flat import, dump import and export, and every output read the order and the rules
+from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from svcops.domain.priority import PRIORITIES
+from svcops.domain.vocabulary import CHANNELS, DELIVERY_MODELS
+
+
+class Type(StrEnum):
+    TEXT = "text"  # free text
+    CHOICE = "choice"  # one of `choices`
+    WHOLE = "whole"  # a whole number within low..high
+    FLAG = "flag"  # true or false
+    TIME = "time"  # an instant (UTC)
+    KEY = "key"  # the key of another row: a customer, a problem
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record."""
+
+    name: str
+    type: Type
+    common: bool = True  # every kind has it; else only the kinds that list it in `fields`
+    shown: bool = True  # part of the record every output shows (else: dumps only)
+    choices: tuple[str, ...] = ()
+    default: str | None = None  # a choice taken when none is given
+    low: int = 0
+    high: int = 10**12
+    column: bool = True  # a column of the record table; else kept in the record's attributes
+    flat: bool = False  # a column of a flat import
+    option: str = ""  # help of the `open` option that sets it ("": open does not set it)
+    refers_to: str = ""  # KEY fields: the prefix kind of what it names ("customer", "problem")
+    after_opening: bool = False  # TIME fields the user gives: never before the record opened
+
+
+T = Type
+
+# in the order of the record table and of every dump
+RECORD_FIELDS: tuple[Field, ...] = (
+    Field("key", T.TEXT, flat=True),
+    Field("kind", T.TEXT),
+    Field("number", T.WHOLE, shown=False, low=1),
+    Field("title", T.TEXT, flat=True),
+    Field("stage", T.TEXT, flat=True),
+    Field("priority", T.CHOICE, choices=PRIORITIES, flat=True),
+    Field("priority_overridden", T.FLAG, shown=False),
+    Field("impact", T.WHOLE, flat=True, low=1, high=3),
+    Field("urgency", T.WHOLE, flat=True, low=1, high=3),
+    Field("service", T.TEXT, flat=True),
+    Field("category", T.TEXT, flat=True),
+    Field("channel", T.CHOICE, choices=CHANNELS, flat=True),
+    Field("customer", T.KEY, refers_to="customer"),
+    Field("assignee", T.TEXT, flat=True),
+    Field("team", T.TEXT, flat=True),
+    Field("problem", T.KEY, common=False, refers_to="problem"),
+    Field("root_cause", T.TEXT, common=False, flat=True),
+    Field("workaround", T.TEXT, common=False, flat=True),
+    Field(
+        "model",
+        T.CHOICE,
+        common=False,
+        choices=DELIVERY_MODELS,
+        default=DELIVERY_MODELS[0],
+        flat=True,
+        option="Delivery model: customer_service, support or product_delivery.",
+    ),
+    Field(
+        "due_at",
+        T.TIME,
+        common=False,
+        flat=True,
+        option="When it is due (a date).",
+        after_opening=True,
+    ),
+    Field("hold_reason", T.TEXT, common=False),
+    Field("held_from", T.TEXT, shown=False),
+    Field("held_since", T.TIME, shown=False),
+    Field("paused_s", T.WHOLE, shown=False),
+    Field("opened_at", T.TIME, flat=True),
+    Field("stage_entered_at", T.TIME, shown=False),
+    Field("first_response_at", T.TIME, flat=True),
+    Field("resolved_at", T.TIME, flat=True),
+    Field("first_resolved_at", T.TIME, shown=False),
+    Field("closed_at", T.TIME, flat=True),
+    Field("reopen_count", T.WHOLE, flat=True, high=10**9),
+    Field("version", T.WHOLE, shown=False, low=1),
+    Field("external_id", T.TEXT, shown=False, flat=True),
+    Field("source_hash", T.TEXT, shown=False),
+)
+# derived for a record as it is shown: the keys of the incidents linked to a problem
+LINKED = Field("incidents", T.KEY, common=False, column=False, refers_to="incident")
+
+_BY_NAME: dict[str, Field] = {f.name: f for f in (*RECORD_FIELDS, LINKED)}
+_OWN: dict[str, Field] = {}  # fields kinds define for themselves (kept in attributes)
+
+
+def define(field: Field) -> Field:
+    """Add a kind's own field to the catalogue (kept in the record's attributes)."""
+    if field.name in _BY_NAME and _BY_NAME[field.name] != field:
+        raise ValueError(f"field {field.name!r} is already defined otherwise")
+    if field.common or field.column:
+        raise ValueError(f"field {field.name!r}: a kind's own field is not common, no column")
+    _BY_NAME[field.name] = _OWN[field.name] = field
+    return field
+
+
+def field(name: str) -> Field:
+    return _BY_NAME[name]
+
+
+def own_fields(names: tuple[str, ...]) -> tuple[Field, ...]:
+    """Of a kind's fields, those kept in the record's attributes rather than a column."""
+    return tuple(_OWN[name] for name in names if name in _OWN)
+
+
+COLUMN_NAMES = tuple(f.name for f in RECORD_FIELDS)
+COMMON_SHOWN = tuple(f.name for f in RECORD_FIELDS if f.common and f.shown)
+TIME_NAMES = frozenset(f.name for f in RECORD_FIELDS if f.type is T.TIME)
+# a flat import's columns: the fields it takes, in the catalogue's order
+FLAT_NAMES = tuple(f.name for f in RECORD_FIELDS if f.flat)
+
+
+def shown_fields(kind_fields: tuple[str, ...]) -> tuple[str, ...]:
+    """The fields a record of a kind with `kind_fields` shows, in output order."""
+    return (*COMMON_SHOWN, *kind_fields)
