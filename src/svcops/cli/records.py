@@ -35,6 +35,38 @@ def _keep(func: Callable[..., Any], names: set[str]) -> Callable[..., Any]:
     return func
 
 
+def _with_own_options(func: Callable[..., Any], life: Lifecycle, before: str) -> Callable[..., Any]:
+    """`func` with an option for each of the kind's own fields that `open` sets (from the field
+    catalogue), placed before the parameter `before`; their values reach it as `**own`."""
+    from svcops.domain.fields import Type, open_options
+
+    signature = inspect.signature(func, eval_str=True)
+    fixed = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    at = [p.name for p in fixed].index(before)
+    own = [
+        inspect.Parameter(
+            f.param,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[
+                str | None,
+                typer.Option(
+                    f.option_name, help=f.option, metavar="WHEN" if f.type is Type.TIME else None
+                ),
+            ],
+        )  # fmt: skip
+        for f in open_options(life.fields)
+    ]
+    parameters = [*fixed[:at], *own, *fixed[at:]]
+    func.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if i else p
+            for i, p in enumerate(parameters)
+        ]  # fmt: skip
+    )
+    return func
+
+
 def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
     """The `svcops <kind>` command group."""
     app = typer.Typer(help=help_text, no_args_is_help=True)
@@ -71,32 +103,23 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
         customer: Annotated[str | None, typer.Option(help="The customer's key (CUS-N).")] = None,
         assignee: Annotated[str | None, typer.Option(help="The agent working on it.")] = None,
         team: Annotated[str | None, typer.Option(help="The team responsible.")] = None,
-        model: Annotated[
-            str | None,
-            typer.Option(help="Delivery model: customer_service, support or product_delivery."),
-        ] = None,
-        due: Annotated[
-            str | None, typer.Option(help="When it is due (a date).", metavar="WHEN")
-        ] = None,
         at: At = None,
         note: Note = None,
         fmt: Format = None,
         quiet: Quiet = False,
+        **own: str | None,
     ) -> None:
         from svcops.services.records import open_record
 
         view = open_record(
             life.kind, title, impact=impact, urgency=urgency, priority=priority,
             service=service, category=category, channel=channel, customer=customer,
-            assignee=assignee, team=team, model=model, due=due, at=at, note=note,
+            assignee=assignee, team=team, at=at, note=note, **own,
         )  # fmt: skip
         render.show(render.record(view), fmt, quiet)
         render.known_error_notes(view)
 
-    open_names = set(inspect.signature(open_).parameters)
-    if "model" not in life.fields:
-        open_names -= {"model", "due"}
-    app.command("open", help=f"Open {life.a_noun}.")(_keep(open_, open_names))
+    app.command("open", help=f"Open {life.a_noun}.")(_with_own_options(open_, life, before="at"))
 
     def list_(
         stage: Annotated[
@@ -140,7 +163,7 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
             message(f"showing {len(page.records)} of {page.total}; --limit 0 shows all")
 
     list_names = set(inspect.signature(list_).parameters)
-    if "known_error" not in [stage.name for stage in life.stages]:
+    if not life.known_error_stage:
         list_names.discard("known_errors")
     if not life.customer_facing:  # SLAs are promises to customers
         list_names.discard("breached")
@@ -181,7 +204,7 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
     for verb in ("advance", *[v for v in life.verbs if v != "advance"]):
         app.command(verb, help=MOVE_HELP.get(verb, verb))(_move_command(life, verb, Key, reasons))
 
-    if "problem" in life.fields:
+    if life.links_to:
         _add_link_commands(app, life, Key)
 
     def stages_(fmt: Format = None) -> None:
@@ -236,7 +259,7 @@ def _move_command(life: Lifecycle, verb: str, Key: Any, reasons: str) -> Callabl
     if verb == "advance":
         names.add("to")
     resolves = any(t.target in life.stages_in(State.RESOLVED) for t in transitions)
-    if "incidents" in life.fields and resolves:
+    if life.linked_from and resolves:
         names.add("resolve_incidents")
     move.__name__ = verb
     return _keep(move, names)

@@ -12,8 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from typing import Any
+
+from svcops.domain.errors import InvalidInput
+from svcops.domain.numbers import whole_number
 from svcops.domain.priority import PRIORITIES
-from svcops.domain.vocabulary import CHANNELS, DELIVERY_MODELS
+from svcops.domain.vocabulary import CHANNELS, DELIVERY_MODELS, choice
 
 
 class Type(StrEnum):
@@ -40,11 +44,42 @@ class Field:
     column: bool = True  # a column of the record table; else kept in the record's attributes
     flat: bool = False  # a column of a flat import
     option: str = ""  # help of the `open` option that sets it ("": open does not set it)
+    flag: str = ""  # that option's name, when it is not --<name> (due_at is --due)
     refers_to: str = ""  # KEY fields: the prefix kind of what it names ("customer", "problem")
     after_opening: bool = False  # TIME fields the user gives: never before the record opened
 
+    @property
+    def option_name(self) -> str:
+        return self.flag or "--" + self.name.replace("_", "-")
+
+    @property
+    def param(self) -> str:
+        """The option's name as a Python parameter (`--due` is `due`)."""
+        return self.option_name[2:].replace("-", "_")
+
+    def read(self, text: str) -> Any:
+        """A CHOICE, WHOLE, FLAG or TEXT field's value from text; InvalidInput naming it.
+        (TIME and KEY values need a clock or a lookup: their callers read them.)"""
+        if self.type is Type.CHOICE:
+            return choice(text, self.choices, self.name)
+        if self.type is Type.WHOLE:
+            number = whole_number(text)
+            if number is None or not self.low <= number <= self.high:
+                raise InvalidInput(
+                    f"{self.name} must be a whole number from {self.low} to {self.high}, "
+                    f"not {text!r}"
+                )
+            return number
+        if self.type is Type.FLAG:
+            cleaned = text.strip().lower()
+            if cleaned not in _FLAGS:
+                raise InvalidInput(f"{self.name} must be true or false, not {text!r}")
+            return _FLAGS[cleaned]
+        return text
+
 
 T = Type
+_FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 # in the order of the record table and of every dump
 RECORD_FIELDS: tuple[Field, ...] = (
@@ -81,6 +116,7 @@ RECORD_FIELDS: tuple[Field, ...] = (
         common=False,
         flat=True,
         option="When it is due (a date).",
+        flag="--due",
         after_opening=True,
     ),
     Field("hold_reason", T.TEXT, common=False),
@@ -134,3 +170,8 @@ FLAT_NAMES = tuple(f.name for f in RECORD_FIELDS if f.flat)
 def shown_fields(kind_fields: tuple[str, ...]) -> tuple[str, ...]:
     """The fields a record of a kind with `kind_fields` shows, in output order."""
     return (*COMMON_SHOWN, *kind_fields)
+
+
+def open_options(kind_fields: tuple[str, ...]) -> tuple[Field, ...]:
+    """A kind's fields that `open` sets, each with an option of its own."""
+    return tuple(f for f in map(field, kind_fields) if f.option)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
 from svcops.domain import lifecycle as lc
 from svcops.domain.errors import InvalidInput, TransitionNotAllowed
-from svcops.domain.kinds import lifecycle
+from svcops.domain.fields import Type, open_options
+from svcops.domain.kinds import LIFECYCLES, lifecycle
 from svcops.domain.lifecycle import Lifecycle, Progress, State
 from svcops.domain.priority import check_level, check_priority, priority_for
 from svcops.domain.timeparse import format_instant
-from svcops.domain.vocabulary import CHANNELS, DELIVERY_MODELS, choice
+from svcops.domain.vocabulary import CHANNELS, UNATTENDED_CHANNELS, choice
 from svcops.services.base import (
     Call,
     clean_text,
@@ -41,19 +43,25 @@ DEFAULT_LIMIT = 50
 
 def _view(session: Session, life: Lifecycle, row: RecordRow) -> RecordView:
     record = row.record
-    incidents = None
-    if "incidents" in life.fields:
+    linked = None
+    if life.linked_from:
         assert record.id is not None
-        incidents = repo.linked_incidents(session, [record.id]).get(record.id, [])
-    view = record_view(life, row, incidents)
-    if "problem" in life.fields:  # incidents: what the known-error register says about them
-        view = replace(view, known_errors=_known_errors(session, record))
+        linked = repo.linked_incidents(session, [record.id]).get(record.id, [])
+    view = record_view(life, row, linked)
+    target = lifecycle(life.links_to) if life.links_to else None
+    if target is not None and target.known_error_stage:  # what its register says about it
+        view = replace(view, known_errors=_known_errors(session, target, record))
     return view
 
 
-def _known_errors(session: Session, record: StoredRecord) -> tuple[KnownErrorView, ...]:
+def _known_errors(
+    session: Session, register: Lifecycle, record: StoredRecord
+) -> tuple[KnownErrorView, ...]:
     found = []
-    for problem in repo.known_errors_matching(session, record.service, record.category):
+    matching = repo.known_errors_matching(
+        session, register.kind, register.known_error_stage, record.service, record.category
+    )
+    for problem in matching:
         on = "service" if record.service and problem.service == record.service else "category"
         found.append(
             KnownErrorView(
@@ -88,12 +96,14 @@ def open_record(
     customer: str | None = None,
     assignee: str | None = None,
     team: str | None = None,
-    model: str | None = None,
-    due: str | None = None,
     at: str | None = None,
     note: str | None = None,
+    **own: str | None,
 ) -> RecordView:
-    """Open a record at its lifecycle's first stage and log the customer's first contact."""
+    """Open a record at its lifecycle's first stage and log the customer's first contact.
+
+    `own` sets the kind's own fields that have an `open` option, by the option's name
+    (`model=`, `due=` for requests)."""
     life = lifecycle(kind)
     clean_title = required_text(title, "the title")
     impact_level = check_level(impact if impact is not None else 3, "impact")
@@ -103,13 +113,7 @@ def open_record(
         matrix_priority = priority_for(impact_level, urgency_level, call.settings.matrix)
         chosen = check_priority(priority) if priority else matrix_priority
         channel_name = choice(channel or call.settings.default_channel, CHANNELS, "channel")
-        delivery_model = None
-        due_at = None
-        if "model" in life.fields:
-            delivery_model = choice(model or DELIVERY_MODELS[0], DELIVERY_MODELS, "model")
-            due_at = call.optional_when(due, "--due")
-            if due_at is not None and due_at < opened_at:
-                raise InvalidInput(f"--due {format_instant(due_at)} is before the request opens")
+        values, attributes = _own_values(life, own, call, opened_at)
         customer_row = repo.get_customer(session, customer) if customer else None
         key, number = repo.next_key(session, life.prefix)
         progress = lc.start(life, opened_at)
@@ -130,8 +134,8 @@ def open_record(
                 "customer_id": customer_row.id if customer_row else None,
                 "assignee": clean_text(assignee, "--assignee"),
                 "team": clean_text(team, "--team"),
-                "model": delivery_model,
-                "due_at": due_at,
+                **values,
+                "attributes": attributes,
                 **lc.progress_values(progress),
             },
         )
@@ -150,13 +154,41 @@ def open_record(
                 from_value=matrix_priority, to_value=chosen,
                 note=f"matrix: impact {impact_level}, urgency {urgency_level} -> {matrix_priority}",
             )  # fmt: skip
-        if channel_name != "monitoring" and life.customer_facing:
+        if channel_name not in UNATTENDED_CHANNELS and life.customer_facing:
             repo.add_contact(session, record, channel_name, "inbound", opened_at)
             record_event(
                 session, call, record, "contact", opened_at, to_value=f"inbound {channel_name}"
             )
         customer_key = customer_row.key if customer_row else None
         return _view(session, life, RecordRow(record, customer_key, None))
+
+
+def _own_values(
+    life: Lifecycle, given: dict[str, str | None], call: Call, opened_at: datetime
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The kind's own fields `open` sets: (values of columns, values kept in attributes)."""
+    options = open_options(life.fields)
+    unknown = {name for name, value in given.items() if value is not None}
+    unknown -= {f.param for f in options}
+    if unknown:
+        raise InvalidInput(f"{life.plural} have no --{sorted(unknown)[0].replace('_', '-')}")
+    columns: dict[str, Any] = {}
+    attributes: dict[str, Any] = {}
+    for f in options:
+        text = clean_text(given.get(f.param), f.option_name) or f.default
+        value: Any = None
+        if f.type is Type.TIME:
+            value = call.optional_when(text, f.option_name)
+            if value is not None and f.after_opening and value < opened_at:
+                what = f"{f.option_name} {format_instant(value)}"
+                raise InvalidInput(f"{what} is before the {life.noun} opens")
+        elif text is not None:
+            value = f.read(text)
+        if f.column:
+            columns[f.name] = value
+        elif value is not None:
+            attributes[f.name] = format_instant(value) if f.type is Type.TIME else value
+    return columns, attributes or None
 
 
 def move_record(
@@ -180,8 +212,8 @@ def move_record(
     life = lifecycle(kind)
     if verb not in (*life.verbs, "advance"):
         raise InvalidInput(f"{life.plural} cannot {verb}")
-    if resolve_incidents and "incidents" not in life.fields:
-        raise InvalidInput(f"--resolve-incidents applies to problems, not {life.plural}")
+    if resolve_incidents and not life.linked_from:
+        raise InvalidInput(f"--resolve-incidents applies to {_linked_kinds()}, not {life.plural}")
     given = {
         "reason": _reason(life, clean_text(reason, "--reason")),
         "root_cause": clean_text(root_cause, "--root-cause"),
@@ -195,7 +227,7 @@ def move_record(
         if resolve_incidents:
             if life.state_of(row.record.stage) is not State.RESOLVED:
                 raise InvalidInput("--resolve-incidents goes with a move that resolves the problem")
-            _resolve_linked_incidents(session, call, row.record, moment)
+            _resolve_linked_incidents(session, call, life, row.record, moment)
         return _view(session, life, row)
 
 
@@ -232,11 +264,15 @@ def apply_move(
     )  # fmt: skip
 
 
+def _linked_kinds() -> str:
+    return " and ".join(life.plural for life in LIFECYCLES.values() if life.linked_from)
+
+
 def _resolve_linked_incidents(
-    session: Session, call: Call, problem: StoredRecord, moment: datetime
+    session: Session, call: Call, life: Lifecycle, problem: StoredRecord, moment: datetime
 ) -> None:
-    incident = lifecycle("incident")
-    note = f"resolved with problem {problem.key}"
+    incident = lifecycle(life.linked_from)
+    note = f"resolved with {life.noun} {problem.key}"
     for linked in repo.linked_records(session, problem, lock=True):
         state = incident.state_of(linked.stage)
         if state is State.PAUSED:
@@ -248,8 +284,20 @@ def _resolve_linked_incidents(
 def link_incident(
     key: str, problem: str | None, *, at: str | None = None, note: str | None = None
 ) -> RecordView:
-    """Link an incident to a problem (many to one); `problem` None unlinks it."""
-    incidents, problems = lifecycle("incident"), lifecycle("problem")
+    """Link an incident to a problem; `problem` None unlinks it."""
+    return link_record("incident", key, problem, at=at, note=note)
+
+
+def link_record(
+    kind: str, key: str, target_key: str | None, *, at: str | None = None, note: str | None = None
+) -> RecordView:
+    """Link a record to the record of the kind it points at (many to one, an incident to its
+    problem); `target_key` None unlinks it."""
+    incidents = lifecycle(kind)
+    if not incidents.links_to:
+        raise InvalidInput(f"{incidents.plural} link to nothing")
+    problems = lifecycle(incidents.links_to)
+    problem = target_key
     text = clean_text(note, "--note")
     with transaction(write=True) as (session, call):
         moment = call.when(at)
@@ -258,11 +306,12 @@ def link_incident(
         target = repo.get_record(session, problems, problem, lock=True).record if problem else None
         if target is not None and problems.state_of(target.stage) is State.FINAL:
             raise TransitionNotAllowed(
-                f"{target.key} is {target.stage}; link incidents to an open problem"
+                f"{target.key} is {target.stage}; link {incidents.plural} to an open "
+                f"{problems.noun}"
             )
         new = target.key if target is not None else None
         if new is None and old is None:
-            raise InvalidInput(f"{record.key} is not linked to a problem")
+            raise InvalidInput(f"{record.key} is not linked to {problems.a_noun}")
         if old == new:
             return _view(session, incidents, row)
         repo.update_record(session, record, {"problem_id": target.id if target else None})
@@ -332,9 +381,12 @@ def list_records(
     limit = parse_count(limit, "--limit")
     wanted_stages = [life.stage(s.strip().lower()).name for s in _split(stages)]
     if known_errors:
-        if "known_error" not in [s.name for s in life.stages]:
-            raise InvalidInput(f"{life.plural} have no known-error register; problems do")
-        wanted_stages.append("known_error")
+        if not life.known_error_stage:
+            registers = [k.plural for k in LIFECYCLES.values() if k.known_error_stage]
+            raise InvalidInput(
+                f"{life.plural} have no known-error register; {' and '.join(registers)} do"
+            )
+        wanted_stages.append(life.known_error_stage)
     wanted_priorities = [check_priority(p) for p in _split(priorities)]
     with transaction(write=False) as (session, call):
         start, end = call.period(since, until)
@@ -352,7 +404,7 @@ def list_records(
         )
         rows, total = repo.list_records(session, life.kind, flt)
         incidents: dict[int, list[str]] = {}
-        if "incidents" in life.fields:
+        if life.linked_from:
             incidents = repo.linked_incidents(session, [r.record.id for r in rows if r.record.id])
         views = [record_view(life, row, incidents.get(row.record.id or 0, [])) for row in rows]
         return RecordPage(views, total)

@@ -304,9 +304,10 @@ def linked_records(
 
 
 def known_errors_matching(
-    session: Session, service: str | None, category: str | None
+    session: Session, kind: str, stage: str, service: str | None, category: str | None
 ) -> list[StoredRecord]:
-    """Problems in the known-error register whose service or category matches."""
+    """Records of `kind` in its known-error register (`stage`) whose service or category
+    matches."""
     matches = []
     if service:
         matches.append(RECORD.c.service == service)
@@ -315,7 +316,7 @@ def known_errors_matching(
     if not matches:
         return []
     statement = _RECORDS.where(
-        RECORD.c.kind == "problem", RECORD.c.stage == "known_error", or_(*matches)
+        RECORD.c.kind == kind, RECORD.c.stage == stage, or_(*matches)
     ).order_by(RECORD.c.number)
     return [_row(row).record for row in _connection(session).execute(statement)]
 
