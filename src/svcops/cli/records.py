@@ -54,7 +54,7 @@ def _with_own_options(func: Callable[..., Any], life: Lifecycle, before: str) ->
                     f.option_name, help=f.option, metavar="WHEN" if f.type is Type.TIME else None
                 ),
             ],
-        )  # fmt: skip
+        )
         for f in open_options(life.fields)
     ]
     parameters = [*fixed[:at], *own, *fixed[at:]]
@@ -62,7 +62,7 @@ def _with_own_options(func: Callable[..., Any], life: Lifecycle, before: str) ->
         parameters=[
             p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if i else p
             for i, p in enumerate(parameters)
-        ]  # fmt: skip
+        ]
     )
     return func
 
@@ -112,10 +112,21 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
         from svcops.services.records import open_record
 
         view = open_record(
-            life.kind, title, impact=impact, urgency=urgency, priority=priority,
-            service=service, category=category, channel=channel, customer=customer,
-            assignee=assignee, team=team, at=at, note=note, **own,
-        )  # fmt: skip
+            life.kind,
+            title,
+            impact=impact,
+            urgency=urgency,
+            priority=priority,
+            service=service,
+            category=category,
+            channel=channel,
+            customer=customer,
+            assignee=assignee,
+            team=team,
+            at=at,
+            note=note,
+            **own,
+        )
         render.show(render.record(view), fmt, quiet)
         render.known_error_notes(view)
 
@@ -153,10 +164,18 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
         from svcops.services.records import list_records
 
         page = list_records(
-            life.kind, stages=stage, priorities=priority, assignee=assignee, team=team,
-            open_only=open_only, known_errors=known_errors, breached=breached, since=since,
-            until=until, limit=limit,
-        )  # fmt: skip
+            life.kind,
+            stages=stage,
+            priorities=priority,
+            assignee=assignee,
+            team=team,
+            open_only=open_only,
+            known_errors=known_errors,
+            breached=breached,
+            since=since,
+            until=until,
+            limit=limit,
+        )
         columns = render.KNOWN_ERROR_COLUMNS if known_errors else render.LIST_COLUMNS
         render.show(render.records(page.records, columns, life=life), fmt, quiet)
         if len(page.records) < page.total and is_terminal(stdout()):
@@ -248,9 +267,17 @@ def _move_command(life: Lifecycle, verb: str, Key: Any, reasons: str) -> Callabl
         from svcops.services.records import move_record
 
         view = move_record(
-            life.kind, key, verb, to=to, reason=reason, root_cause=root_cause,
-            workaround=workaround, resolve_incidents=resolve_incidents, at=at, note=note,
-        )  # fmt: skip
+            life.kind,
+            key,
+            verb,
+            to=to,
+            reason=reason,
+            root_cause=root_cause,
+            workaround=workaround,
+            resolve_incidents=resolve_incidents,
+            at=at,
+            note=note,
+        )
         render.show(render.record(view), fmt, quiet)
 
     transitions = [t for t in life.transitions if verb == "advance" or t.verb == verb]
