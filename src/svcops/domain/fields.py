@@ -9,13 +9,14 @@ from here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from svcops.domain.errors import InvalidInput
 from svcops.domain.numbers import whole_number
-from svcops.domain.priority import PRIORITIES
+from svcops.domain.priority import PRIORITIES, check_level, check_priority
 from svcops.domain.vocabulary import CHANNELS, DELIVERY_MODELS, choice
 
 
@@ -46,6 +47,7 @@ class Field:
     flag: str = ""  # that option's name, when it is not --<name> (due_at is --due)
     refers_to: str = ""  # KEY fields: the prefix kind of what it names ("customer", "problem")
     after_opening: bool = False  # TIME fields the user gives: never before the record opened
+    parse: Callable[[str, str], Any] | None = None  # the domain's own reading (text, name)
 
     @property
     def option_name(self) -> str:
@@ -59,6 +61,8 @@ class Field:
     def read(self, text: str) -> Any:
         """A CHOICE, WHOLE, FLAG or TEXT field's value from text; InvalidInput naming it.
         (TIME and KEY values need a clock or a lookup: their callers read them.)"""
+        if self.parse is not None:
+            return self.parse(text, self.name)
         if self.type is Type.CHOICE:
             return choice(text, self.choices, self.name)
         if self.type is Type.WHOLE:
@@ -87,10 +91,16 @@ RECORD_FIELDS: tuple[Field, ...] = (
     Field("number", T.WHOLE, shown=False, low=1),
     Field("title", T.TEXT, flat=True),
     Field("stage", T.TEXT, flat=True),
-    Field("priority", T.CHOICE, choices=PRIORITIES, flat=True),
+    Field(
+        "priority",
+        T.CHOICE,
+        choices=PRIORITIES,
+        flat=True,
+        parse=lambda text, _: check_priority(text),
+    ),
     Field("priority_overridden", T.FLAG, shown=False),
-    Field("impact", T.WHOLE, flat=True, low=1, high=3),
-    Field("urgency", T.WHOLE, flat=True, low=1, high=3),
+    Field("impact", T.WHOLE, flat=True, low=1, high=3, parse=check_level),
+    Field("urgency", T.WHOLE, flat=True, low=1, high=3, parse=check_level),
     Field("service", T.TEXT, flat=True),
     Field("category", T.TEXT, flat=True),
     Field("channel", T.CHOICE, choices=CHANNELS, flat=True),
@@ -150,7 +160,7 @@ def define(field: Field) -> Field:
     return field
 
 
-def field(name: str) -> Field:
+def field_named(name: str) -> Field:
     return _BY_NAME[name]
 
 
@@ -164,6 +174,11 @@ COMMON_SHOWN = tuple(f.name for f in RECORD_FIELDS if f.common and f.shown)
 TIME_NAMES = frozenset(f.name for f in RECORD_FIELDS if f.type is T.TIME)
 # a flat import's columns: the fields it takes, in the catalogue's order
 FLAT_NAMES = tuple(f.name for f in RECORD_FIELDS if f.flat)
+# what a record's identity and history are rebuilt from, rather than read as they are
+REBUILT = frozenset({"key", "stage", "external_id", *TIME_NAMES})
+# the fields every import reads as they are: text, and values checked against their rules
+IMPORTED = tuple(name for name in FLAT_NAMES if name not in REBUILT)
+IMPORTED_TEXT = tuple(name for name in IMPORTED if field_named(name).type is T.TEXT)
 
 
 def shown_fields(kind_fields: tuple[str, ...]) -> tuple[str, ...]:
@@ -173,4 +188,4 @@ def shown_fields(kind_fields: tuple[str, ...]) -> tuple[str, ...]:
 
 def open_options(kind_fields: tuple[str, ...]) -> tuple[Field, ...]:
     """A kind's fields that `open` sets, each with an option of its own."""
-    return tuple(f for f in map(field, kind_fields) if f.option)
+    return tuple(f for f in map(field_named, kind_fields) if f.option)

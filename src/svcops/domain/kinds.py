@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from svcops.domain.errors import InvalidInput
-from svcops.domain.fields import field
+from svcops.domain.fields import field_named
 from svcops.domain.lifecycle import RETURN_TO_HELD, Lifecycle, Stage, State, Transition
 from svcops.domain.vocabulary import CHANNELS as CHANNELS  # re-exported until callers move
 from svcops.domain.vocabulary import DELIVERY_MODELS as DELIVERY_MODELS
@@ -133,7 +133,7 @@ def register(life: Lifecycle) -> Lifecycle:
     if life.kind in LIFECYCLES or life.prefix in BY_PREFIX:
         raise ValueError(f"kind {life.kind!r} or prefix {life.prefix!r} is taken")
     for name in life.fields:
-        field(name)  # every field a kind names is in the catalogue (KeyError otherwise)
+        field_named(name)  # every field a kind names is in the catalogue (KeyError otherwise)
     LIFECYCLES[life.kind] = life
     BY_PREFIX[life.prefix] = life
     verbs = {verb for known in LIFECYCLES.values() for verb in known.verbs}

@@ -9,23 +9,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from svcops.domain.errors import InvalidInput
+from svcops.domain.fields import FLAT_NAMES, IMPORTED, Type, field_named, own_fields
 from svcops.domain.fingerprint import Fingerprints
 from svcops.domain.kinds import lifecycle
 from svcops.domain.lifecycle import Lifecycle, State
 from svcops.domain.numbers import whole_number
-from svcops.domain.priority import check_level, check_priority
 from svcops.domain.timeparse import EARLIEST, LATEST, format_instant, parse_when
-from svcops.domain.vocabulary import CHANNELS, DELIVERY_MODELS
 from svcops.services.base import FUTURE_SLACK, Call, transaction
-from svcops.services.importing import TEXT_FIELDS, csv_errors, load_cases, no_nul
+from svcops.services.dump_lines import json_objects
+from svcops.services.importing import csv_errors, load_cases, no_nul
 from svcops.services.rebuild import Case, HistorySummary
-from svcops.services.transfer import json_objects
-
-FLAT_FIELDS = (
-    "key", "title", "impact", "urgency", "priority", "service", "category", "channel",
-    "assignee", "team", "model", "due_at", "root_cause", "workaround", "opened_at",
-    "first_response_at", "stage", "resolved_at", "closed_at", "reopen_count", "external_id",
-)  # fmt: skip
 
 
 def import_records(
@@ -40,22 +33,24 @@ def import_records(
         reader = _FlatReader(life, call)
 
         def cases(_summary: HistorySummary) -> Iterator[Case]:
-            for where, row in _flat_rows(source, fmt):
+            for where, row in _flat_rows(life, source, fmt):
                 yield reader.case(where, row)
 
         return load_cases(session, call, life, cases, progress)
 
 
-def _flat_rows(source: Iterable[str], fmt: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def _flat_rows(
+    life: Lifecycle, source: Iterable[str], fmt: str
+) -> Iterator[tuple[str, dict[str, Any]]]:
     if fmt == "ndjson":
         for number, row in json_objects(source, "record fields"):
-            _check_columns(list(row), f"line {number}")
+            _check_columns(life, list(row), f"line {number}")
             yield f"line {number}", row
         return
     reader = csv.reader(source, strict=True)
     with csv_errors(reader):
         columns = next(reader, [])
-        _check_columns(columns, "line 1")
+        _check_columns(life, columns, "line 1")
         width = len(columns)
         for values in reader:
             if len(values) != width:
@@ -69,15 +64,15 @@ def _flat_rows(source: Iterable[str], fmt: str) -> Iterator[tuple[str, dict[str,
             )
 
 
-def _check_columns(columns: list[str], where: str) -> None:
+def _check_columns(life: Lifecycle, columns: list[str], where: str) -> None:
     repeated = [c for c in columns if columns.count(c) > 1]
     if repeated:
         raise InvalidInput(f"{where}: column {repeated[0]!r} appears more than once")
-    unknown = [c for c in columns if c not in FLAT_FIELDS]
+    allowed = (*FLAT_NAMES, *(f.name for f in own_fields(life.fields)))
+    unknown = [c for c in columns if c not in allowed]
     if unknown:
         raise InvalidInput(
-            f"{where}: unknown column {unknown[0]!r}",
-            hint="columns: " + ", ".join(FLAT_FIELDS),
+            f"{where}: unknown column {unknown[0]!r}", hint="columns: " + ", ".join(allowed)
         )
     if "title" not in columns:
         raise InvalidInput(f"{where}: a title column is needed")
@@ -96,6 +91,9 @@ class _FlatReader:
         self.latest = call.now + FUTURE_SLACK
         self.plans: dict[tuple[Any, ...], tuple[tuple[int, str], ...]] = {}
         self.fingerprints = Fingerprints()
+        self.own = tuple(f.name for f in own_fields(life.fields))
+        self.read = (*IMPORTED, *self.own)
+        self.checked = [name for name in self.read if field_named(name).type is not Type.TEXT]
 
     def when(self, row: dict[str, Any], name: str, where: str) -> datetime | None:
         value = row.get(name)
@@ -123,16 +121,19 @@ class _FlatReader:
     def case(self, where: str, row: dict[str, Any]) -> Case:
         life = self.life
         fields: dict[str, Any] = {}
-        for name in READ_FIELDS:
+        for name in self.read:
             value = row.get(name)
             fields[name] = None if value is None else str(value).strip() or None
         if not fields["title"]:
             raise InvalidInput(f"{where}, column title: empty")
         no_nul(fields, where)
         try:
-            _check_fields(fields)
+            for name in self.checked:
+                if fields[name] is not None:
+                    fields[name] = field_named(name).read(fields[name])
         except InvalidInput as exc:
             raise InvalidInput(f"{where}: {exc.message}") from None
+        attributes = {name: fields.pop(name) for name in self.own if fields[name] is not None}
         fields["due_at"] = self.when(row, "due_at", where)
         opened = self.when(row, "opened_at", where) or self.now
         key = _flat_key(life, row.get("key"), where)
@@ -167,28 +168,11 @@ class _FlatReader:
             )
         return Case(where, opened, fields, changes, key, derive_first_response=False,
                     first_response_at=min(known) if known else None, external_id=external_id,
-                    fingerprint=self.fingerprints.of_row(life.kind, row))  # fmt: skip
+                    fingerprint=self.fingerprints.of_row(life.kind, row),
+                    attributes=attributes or None)  # fmt: skip
 
 
-CHECKED_FIELDS = ("impact", "urgency", "priority", "model", "channel", "reopen_count")
-READ_FIELDS = TEXT_FIELDS + CHECKED_FIELDS
 RESPONDED, RESOLVED, CLOSED, LAST = 0, 1, 2, 3  # where a planned move takes its time from
-
-
-def _check_fields(fields: dict[str, Any]) -> None:
-    for name in ("impact", "urgency"):
-        if fields[name] is not None:
-            fields[name] = check_level(fields[name], name)
-    if fields["priority"]:
-        check_priority(fields["priority"])
-    if fields["channel"] and fields["channel"] not in CHANNELS:
-        raise InvalidInput(f"unknown channel {fields['channel']!r}")
-    if fields["model"] and fields["model"] not in DELIVERY_MODELS:
-        raise InvalidInput(f"unknown model {fields['model']!r}")
-    reopens = fields["reopen_count"]
-    count = None if reopens is None else whole_number(reopens)
-    if reopens is not None and (count is None or count > 10**9):
-        raise InvalidInput(f"reopen_count must be a whole number, not {reopens!r}")
 
 
 def _flat_key(life: Lifecycle, value: Any, where: str) -> str | None:

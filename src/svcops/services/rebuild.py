@@ -17,9 +17,9 @@ from typing import Any
 from svcops.config import Settings
 from svcops.domain import lifecycle as lc
 from svcops.domain.errors import InvalidInput
+from svcops.domain.fields import IMPORTED, Type, field_named
 from svcops.domain.lifecycle import Lifecycle, State
 from svcops.domain.priority import check_priority, priority_for
-from svcops.domain.vocabulary import DELIVERY_MODELS
 from svcops.store.imports import RECORD_COLUMNS, Rows
 
 BATCH = 5_000  # records a batch: what the worker sends and the writer inserts at a time
@@ -66,6 +66,10 @@ class _Made:
     summary: HistorySummary
 
 
+# imported fields `_rows` derives (the priority from the matrix) or sets on its own
+_SET_APART = frozenset({"title", "priority", "impact", "urgency", "channel", "reopen_count"})
+
+
 class _RowMaker:
     """Turns cases into batches of rows; touches no database, so it can run in a worker."""
 
@@ -79,6 +83,15 @@ class _RowMaker:
         self.paused = set(life.stages_in(State.PAUSED))
         self.templates: dict[tuple[str, ...], _History] = {}
         self.record_values = itemgetter(*RECORD_COLUMNS)
+        # the rest of what imports read as it is: text, and choices (with their defaults)
+        # for the kinds that have them
+        rest = [field_named(name) for name in IMPORTED if name not in _SET_APART]
+        self.text_columns = [f.name for f in rest if f.type is Type.TEXT]
+        self.choice_columns = [
+            (f.name, f.default, f.common or f.name in life.fields)
+            for f in rest
+            if f.type is Type.CHOICE
+        ]
 
     def make(self, cases: Iterable[Case]) -> Iterator[Rows | _Made]:
         """Batches of rows for `cases`, then what was made."""
@@ -166,18 +179,19 @@ class _RowMaker:
         impact, urgency = fields.get("impact") or 3, fields.get("urgency") or 3
         matrix = priority_for(impact, urgency, self.settings.matrix)
         priority = check_priority(fields["priority"]) if fields.get("priority") else matrix
-        model = (fields.get("model") or DELIVERY_MODELS[0]) if "model" in life.fields else None
         row: dict[str, Any] = {
             "id": record_id, "key": key, "kind": life.kind, "number": number,
             "title": fields.get("title") or case.where, "priority": priority,
             "priority_overridden": priority != matrix, "impact": impact, "urgency": urgency,
-            "channel": fields.get("channel") or self.settings.default_channel, "model": model,
+            "channel": fields.get("channel") or self.settings.default_channel,
             "due_at": _epoch(fields.get("due_at")), "customer_id": None, "problem_id": None,
             "version": 1, "external_id": case.external_id, "source_hash": case.fingerprint,
             "attributes": case.attributes, **history.values,
         }  # fmt: skip
-        for name in ("service", "category", "team", "assignee", "root_cause", "workaround"):
+        for name in self.text_columns:
             row[name] = fields.get(name)
+        for name, default, own in self.choice_columns:
+            row[name] = (fields.get(name) or default) if own else None
         for name, slot in history.times:
             row[name] = epochs[slot]
         if not case.derive_first_response:
