@@ -313,7 +313,7 @@ def test_lines_are_parsed_as_the_whole_command_tree_parses_them(db, args):
 
     import typer
 
-    from svcops.cli import output
+    from svcops.cli import capture
     from svcops.cli.app import ALL, Runner, build_app, execute
     from svcops.services.records import open_record
 
@@ -323,7 +323,7 @@ def test_lines_are_parsed_as_the_whole_command_tree_parses_them(db, args):
     def run(runner: object) -> tuple[object, list[object], str, str]:
         out, err = io.StringIO(), io.StringIO()
         with (
-            output.collected(out) as values,
+            capture.collected(out) as values,
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(err),
         ):

@@ -9,7 +9,7 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from svcops.cli import output
+from svcops.cli import output, shapes
 
 HOSTILE = ['=HYPERLINK("http://x")', "+cmd", "-2+3", "@SUM(1)", "=1+1", "-"]
 
@@ -31,7 +31,7 @@ def unneutralise(cell: str) -> str:
 
 def written(fmt: str, rows: list[dict[str, object]]) -> str:
     buffer = io.StringIO()
-    output._WRITERS[fmt](output.Rows(("key", "title", "count"), rows), buffer, None)
+    output._WRITERS[fmt](shapes.Rows(("key", "title", "count"), rows), buffer, None)
     return buffer.getvalue()
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from svcops import __version__
-from svcops.cli import output
+from svcops.cli import capture, messages, output
 from svcops.domain.errors import Busy, ExitCode, SvcopsError
 from svcops.domain.kinds import LIFECYCLES
 
@@ -42,7 +42,7 @@ GROUPS: dict[str, tuple[str, str]] = {
 
 def _version(value: bool) -> None:
     if value:
-        output.stdout().write(f"svcops {__version__}\n")
+        capture.stdout().write(f"svcops {__version__}\n")
         raise typer.Exit(0)
 
 
@@ -231,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for arg in args:
         problem = unreadable(arg)
         if problem:
-            output.error(f"argument {arg!r} {problem}")
+            messages.error(f"argument {arg!r} {problem}")
             return int(ExitCode.USAGE)
     try:
         command = typer.main.get_command(build_app(*requested_command(args)))
@@ -242,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return int(ExitCode.OK)
     if outcome.message is not None and not outcome.told:
-        output.error(outcome.message, outcome.hint)
+        messages.error(outcome.message, outcome.hint)
     return outcome.code
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
-from svcops.cli import output
+from svcops.cli import capture
 from svcops.domain.errors import ExitCode, SvcopsError
 
 if TYPE_CHECKING:
@@ -238,7 +238,7 @@ def _execute(run: "Runner", args: list[str]) -> tuple["Outcome", Any]:
     """Run one line's command; its result is what `--format json` prints."""
     buffer = io.StringIO()
     # everything a line prints goes into its result, even Click's own --help text
-    with output.collected(buffer) as values, redirect_stdout(buffer):
+    with capture.collected(buffer) as values, redirect_stdout(buffer):
         outcome = run(args)
     printed = buffer.getvalue().splitlines()  # -q: the keys; --help: its text
     return outcome, (values[0] if len(values) == 1 and not printed else [*values, *printed] or None)

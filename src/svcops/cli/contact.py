@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from svcops.cli import output, render
+from svcops.cli import render, shapes
 from svcops.cli.options import At, Format, Note, Quiet
 
 app = typer.Typer(no_args_is_help=True)
@@ -32,7 +32,7 @@ def log_(
     from svcops.services.contacts import log_contact
 
     view = log_contact(key, channel=channel, direction=direction, agent=agent, at=at, note=note)
-    render.show(output.Item(view.as_dict(), key="record"), fmt, quiet)
+    render.show(shapes.Item(view.as_dict(), key="record"), fmt, quiet)
 
 
 @app.command("list")

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from svcops.cli import output, render
+from svcops.cli import render, shapes
 from svcops.cli.options import Format, Quiet
 
 app = typer.Typer(no_args_is_help=True)
@@ -23,7 +23,7 @@ def add_(
     from svcops.services.customers import add_customer
 
     view = add_customer(name, email=email, org=org)
-    render.show(output.Item(view.as_dict()), fmt, quiet)
+    render.show(shapes.Item(view.as_dict()), fmt, quiet)
 
 
 @app.command("list")
@@ -36,7 +36,7 @@ def list_(
     from svcops.services.customers import list_customers
 
     rows = [c.as_dict() for c in list_customers(org=org)]
-    render.show(output.Rows(CUSTOMER_FIELDS, rows), fmt, quiet)
+    render.show(shapes.Rows(CUSTOMER_FIELDS, rows), fmt, quiet)
 
 
 @app.command("show")
@@ -54,7 +54,7 @@ def show_(
     fields["feedback"] = [f.key for f in detail.feedback]
     sections = [
         render.records(detail.records, title="Records"),
-        output.Rows(
+        shapes.Rows(
             render.CONTACT_FIELDS,
             [c.as_dict() for c in detail.contacts],
             table_columns=("record", *render.CONTACT_COLUMNS),
@@ -63,7 +63,7 @@ def show_(
         render.feedback_rows(detail.feedback, detail.dimensions, title="Feedback"),
     ]
     render.show(
-        output.Item(fields, title=f"{fields['key']}: {fields['name']}", sections=sections),
+        shapes.Item(fields, title=f"{fields['key']}: {fields['name']}", sections=sections),
         fmt,
         quiet,
     )

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from svcops.cli import output, render
+from svcops.cli import capture, render, shapes
 from svcops.cli.options import Force, Format
 
 app = typer.Typer(no_args_is_help=True)
@@ -17,15 +17,15 @@ def path_(fmt: Format = None) -> None:
 
     info = database_info()
     if fmt is None:
-        output.stdout().write(f"{info['location']}\n")
+        capture.stdout().write(f"{info['location']}\n")
     else:
-        render.show(output.Item(info, key="location"), fmt, False)
+        render.show(shapes.Item(info, key="location"), fmt, False)
 
 
 def _migrate(fmt: str | None) -> None:
     from svcops.services.database import migrate
 
-    render.show(output.Item(migrate(), key="location"), fmt, False)
+    render.show(shapes.Item(migrate(), key="location"), fmt, False)
 
 
 @app.command("init")
@@ -45,7 +45,7 @@ def check_(fmt: Format = None) -> None:
     """Check the database: reachable, schema current, integrity (SQLite) intact."""
     from svcops.services.database import check
 
-    render.show(output.Item(check(), key="location"), fmt, False)
+    render.show(shapes.Item(check(), key="location"), fmt, False)
 
 
 @app.command("backup")
@@ -58,4 +58,4 @@ def backup_(
     (integrity, row counts) before it takes its name. An existing file is kept unless --force."""
     from svcops.services.database import backup
 
-    render.show(output.Item(backup(target, force=force), key="path"), fmt, False)
+    render.show(shapes.Item(backup(target, force=force), key="path"), fmt, False)

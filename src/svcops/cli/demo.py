@@ -4,9 +4,9 @@ from typing import Annotated
 
 import typer
 
-from svcops.cli import output, render
+from svcops.cli import messages, render
 from svcops.cli.options import Format
-from svcops.cli.output import progress
+from svcops.cli.progress import progress
 
 
 def command(
@@ -36,7 +36,7 @@ def command(
     with progress("building the demo desk") as advance:
         summary = build_demo(db=db, replace=replace, days=days, seed=seed, progress=advance)
     target = summary.location
-    output.message(
+    messages.message(
         f"svcops: demo database {target}: {summary.incidents} incidents, {summary.requests} "
         f"requests, {summary.problems} problems, {summary.feedback} survey responses over "
         f"{summary.days} days (seed {summary.seed})"
@@ -44,4 +44,4 @@ def command(
     from svcops.cli.report import document
 
     render.show(document(metrics_report()), fmt, False)
-    output.message(f"svcops: explore it: SVCOPS_DB={target} svcops incident list --open")
+    messages.message(f"svcops: explore it: SVCOPS_DB={target} svcops incident list --open")

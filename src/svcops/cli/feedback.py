@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from svcops.cli import output, render
+from svcops.cli import render, shapes
 from svcops.cli.options import At, Format, Quiet
 
 app = typer.Typer(no_args_is_help=True)
@@ -49,7 +49,7 @@ def add_(
     view, dimensions = add_feedback(
         for_key, csat=csat, ces=ces, scores=given, comment=comment, at=at
     )
-    render.show(output.Item(view.as_dict(dimensions)), fmt, quiet)
+    render.show(shapes.Item(view.as_dict(dimensions)), fmt, quiet)
 
 
 def _with_dimension_options(func: Any, dimensions: tuple[str, ...]) -> Any:
@@ -129,4 +129,4 @@ def show_(
     from svcops.services.feedback import show_feedback
 
     view, dimensions = show_feedback(key)
-    render.show(output.Item(view.as_dict(dimensions)), fmt, quiet)
+    render.show(shapes.Item(view.as_dict(dimensions)), fmt, quiet)

@@ -160,7 +160,8 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
         fmt: Format = None,
         quiet: Quiet = False,
     ) -> None:
-        from svcops.cli.output import is_terminal, message, stdout
+        from svcops.cli.capture import is_terminal, stdout
+        from svcops.cli.messages import message
         from svcops.services.records import list_records
 
         page = list_records(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
-from svcops.cli import output
+from svcops.cli import messages, output, shapes
 
 if TYPE_CHECKING:
     from svcops.domain.lifecycle import Lifecycle
@@ -43,7 +43,7 @@ def check_output(fmt: str | None) -> None:
         load_zone(settings.time_zone)
 
 
-def show(shape: output.Shape, fmt: str | None, quiet: bool) -> None:
+def show(shape: shapes.Shape, fmt: str | None, quiet: bool) -> None:
     """Print a shape in the chosen format, with times in the configured zone."""
     if quiet:  # keys only: no format, no time zone to work out
         output.emit(shape, "json", quiet=True)
@@ -52,14 +52,14 @@ def show(shape: output.Shape, fmt: str | None, quiet: bool) -> None:
     output.emit(shape, chosen, zone=zone)
 
 
-def record(view: RecordView) -> output.Item:
-    return output.Item(dict(view.fields))
+def record(view: RecordView) -> shapes.Item:
+    return shapes.Item(dict(view.fields))
 
 
-def record_detail(detail: RecordDetail) -> output.Item:
+def record_detail(detail: RecordDetail) -> shapes.Item:
     fields = dict(detail.record.fields)
     sections = [
-        output.Rows(
+        shapes.Rows(
             CONTACT_FIELDS,
             [c.as_dict() for c in detail.contacts],
             table_columns=CONTACT_COLUMNS,
@@ -70,14 +70,14 @@ def record_detail(detail: RecordDetail) -> output.Item:
     if detail.record.known_errors:
         sections.insert(
             0,
-            output.Rows(
+            shapes.Rows(
                 ("problem", "title", "matched_on", "workaround"),
                 [k.as_dict() for k in detail.record.known_errors],
                 title="Known errors",
                 key="problem",
             ),
         )
-    return output.Item(fields, title=f"{fields['key']}: {fields['title']}", sections=sections)
+    return shapes.Item(fields, title=f"{fields['key']}: {fields['title']}", sections=sections)
 
 
 def records(
@@ -85,7 +85,7 @@ def records(
     table_columns: tuple[str, ...] = LIST_COLUMNS,
     title: str | None = None,
     life: Lifecycle | None = None,
-) -> output.Rows:
+) -> shapes.Rows:
     from svcops.domain.fields import COMMON_SHOWN, shown_fields
 
     if life is not None:
@@ -94,36 +94,36 @@ def records(
         columns = list(COMMON_SHOWN)
         for view in views:
             columns += [name for name in view.fields if name not in columns]
-    return output.Rows(columns, [v.fields for v in views], table_columns=table_columns, title=title)
+    return shapes.Rows(columns, [v.fields for v in views], table_columns=table_columns, title=title)
 
 
 def feedback_rows(
     responses: list[FeedbackView], dimensions: tuple[str, ...], title: str | None = None
-) -> output.Rows:
+) -> shapes.Rows:
     rows = [r.as_dict(dimensions) for r in responses]
     columns = (
         list(rows[0])
         if rows
         else ["key", "record", "csat", "ces", *dimensions, "comment", "received_at"]
     )
-    return output.Rows(columns, rows, title=title)
+    return shapes.Rows(columns, rows, title=title)
 
 
 def known_error_notes(view: RecordView) -> None:
     """Tell the person opening an incident about known errors that may explain it (stderr)."""
     for known in view.known_errors:
-        output.message(
+        messages.message(
             f"svcops: known error {known.problem} matches {known.matched_on}: {known.title}; "
             f"workaround: {known.workaround}"
         )
 
 
-def events(items: list[EventView], title: str | None = None) -> output.Rows:
-    return output.Rows(EVENT_COLUMNS, [e.as_dict() for e in items], title=title, key="action")
+def events(items: list[EventView], title: str | None = None) -> shapes.Rows:
+    return shapes.Rows(EVENT_COLUMNS, [e.as_dict() for e in items], title=title, key="action")
 
 
-def contacts(items: list[ContactView]) -> output.Rows:
-    return output.Rows(
+def contacts(items: list[ContactView]) -> shapes.Rows:
+    return shapes.Rows(
         CONTACT_FIELDS,
         [c.as_dict() for c in items],
         table_columns=CONTACT_COLUMNS,
@@ -131,7 +131,7 @@ def contacts(items: list[ContactView]) -> output.Rows:
     )
 
 
-def lifecycle(life: Lifecycle) -> output.Rows:
+def lifecycle(life: Lifecycle) -> shapes.Rows:
     rows: list[dict[str, Any]] = []
     for stage in life.stages:
         moves = life.moves_from(stage.name)
@@ -144,7 +144,7 @@ def lifecycle(life: Lifecycle) -> output.Rows:
                 "description": stage.description,
             }
         )
-    return output.Rows(
+    return shapes.Rows(
         ("stage", "state", "main_path", "moves", "description"),
         rows,
         title=f"{life.noun} lifecycle; main path: " + " → ".join(life.main_path),

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from svcops.cli import output, render
+from svcops.cli import render, shapes
 from svcops.cli.options import Format
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def flatten(figures: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def document(report: "MetricsReport") -> output.Document:
+def document(report: "MetricsReport") -> shapes.Document:
     data = {
         "period": {"since": report.since, "until": report.until},
         "kinds": list(report.kinds),
@@ -75,10 +75,10 @@ def document(report: "MetricsReport") -> output.Document:
     flat_rows = [{**g.group, **flatten(g.metrics)} for g in report.groups]
     columns = list(report.by) + (list(flatten(report.groups[0].metrics)) if report.groups else [])
     sections = [_group_section(report, g) for g in report.groups]
-    return output.Document(data, output.Rows(columns, flat_rows), sections)
+    return shapes.Document(data, shapes.Rows(columns, flat_rows), sections)
 
 
-def _group_section(report: "MetricsReport", group: "GroupReport") -> output.Rows:
+def _group_section(report: "MetricsReport", group: "GroupReport") -> shapes.Rows:
     from svcops.domain.metrics import metrics_of
     from svcops.domain.timeparse import format_instant
 
@@ -104,7 +104,7 @@ def _group_section(report: "MetricsReport", group: "GroupReport") -> output.Rows
         )
     where = ", ".join(f"{k} {v if v is not None else '(none)'}" for k, v in group.group.items())
     period = f"{format_instant(report.since)} to {format_instant(report.until)}"
-    return output.Rows(
+    return shapes.Rows(
         ("metric", "value", "target", "met", "previous", "change"),
         rows,
         title=f"{where}: {period}" if where else period,

@@ -8,8 +8,9 @@ from typing import Annotated, TextIO
 
 import typer
 
-from svcops.cli import output, render
+from svcops.cli import capture, output, render, shapes
 from svcops.cli.options import Force, Format
+from svcops.cli.progress import progress
 
 
 def _source(path: str) -> TextIO:
@@ -61,7 +62,7 @@ def export_command(
         return
     try:
         for line in export_lines():
-            output.stdout().write(line + "\n")
+            capture.stdout().write(line + "\n")
     except BrokenPipeError:
         raise output.ReaderGone from None
 
@@ -94,7 +95,7 @@ def import_command(
         if kind is None:
             summary = import_dump(stream).as_dict()
         else:
-            with output.progress(f"importing {kind}s") as advance:
+            with progress(f"importing {kind}s") as advance:
                 imported = import_records(
                     stream, kind=kind, fmt=_input_format(source, input_format), progress=advance
                 )
@@ -107,11 +108,11 @@ def import_command(
             }
             for name in summary["added"]
         ]
-        shape: output.Shape = output.Rows(
+        shape: shapes.Shape = shapes.Rows(
             ("type", "added", "updated", "unchanged"), rows, key="type"
         )
     else:
-        shape = output.Item(summary, key="records")
+        shape = shapes.Item(summary, key="records")
     render.show(shape, fmt, False)
 
 
@@ -142,6 +143,6 @@ def import_log_command(
     from svcops.services.mapping import read_mapping
 
     rules = read_mapping(mapping)
-    with _reading(source) as stream, output.progress("importing the log") as advance:
+    with _reading(source) as stream, progress("importing the log") as advance:
         summary = import_log(stream, rules, progress=advance)
-    render.show(output.Item(summary.as_dict(), key="records"), fmt, False)
+    render.show(shapes.Item(summary.as_dict(), key="records"), fmt, False)
