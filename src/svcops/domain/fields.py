@@ -67,7 +67,9 @@ class Field:
             return choice(text, self.choices, self.name)
         if self.type is Type.WHOLE:
             number = whole_number(text)
-            if number is None or not self.low <= number <= self.high:
+            if number is None:
+                raise InvalidInput(f"{self.name} must be a whole number, not {text!r}")
+            if not self.low <= number <= self.high:
                 raise InvalidInput(
                     f"{self.name} must be a whole number from {self.low} to {self.high}, "
                     f"not {text!r}"
@@ -189,3 +191,9 @@ def shown_fields(kind_fields: tuple[str, ...]) -> tuple[str, ...]:
 def open_options(kind_fields: tuple[str, ...]) -> tuple[Field, ...]:
     """A kind's fields that `open` sets, each with an option of its own."""
     return tuple(f for f in map(field_named, kind_fields) if f.option)
+
+
+def forget(*names: str) -> None:
+    """Take kinds' own fields out of the catalogue again (tests define throwaway kinds)."""
+    for name in names:
+        del _OWN[name], _BY_NAME[name]

@@ -12,9 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, literal
-
-from svcops.domain.errors import Conflict, InvalidInput
-from svcops.store.uow import first_line
+from sqlalchemy.exc import DataError, IntegrityError
 
 
 def bulk_insert_rows(
@@ -59,6 +57,8 @@ def bulk_insert_rows(
         finally:
             cursor.close()
     except dbapi.IntegrityError as exc:  # type: ignore[union-attr]
-        raise Conflict(f"the import conflicts with what is stored: {first_line(exc)}") from None
+        # the driver's own errors, as SQLAlchemy would have raised them: translated once, with
+        # every other database error (store/uow.py translate_errors)
+        raise IntegrityError(None, None, exc) from exc
     except (dbapi.DataError, dbapi.ProgrammingError) as exc:  # type: ignore[union-attr]
-        raise InvalidInput(f"the database refused a value: {first_line(exc)}") from None
+        raise DataError(None, None, exc) from exc

@@ -7,8 +7,14 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 
 from sqlalchemy import Connection, Engine, Transaction
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
-from sqlmodel import Session
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlmodel import Session as Session  # re-exported: what services annotate, for now
 
 from svcops.domain.errors import Busy, Conflict, InvalidInput
 from svcops.store.engine import WRITE, database_of, engine_for
@@ -237,6 +243,8 @@ def translate_errors() -> Iterator[None]:
         yield
     except IntegrityError as exc:
         raise Conflict(f"the change conflicts with what is stored: {first_line(exc.orig)}") from exc
+    except DataError as exc:  # a value the database cannot hold (bulk inserts bypass checks)
+        raise InvalidInput(f"the database refused a value: {first_line(exc.orig)}") from exc
     except OperationalError as exc:
         message = first_line(exc.orig)
         if _is_busy(exc):
