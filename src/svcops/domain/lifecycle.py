@@ -165,6 +165,12 @@ class Lifecycle:
         return held_from if t.target == RETURN_TO_HELD else t.target
 
 
+def check_after_opening(moment: datetime, opened_at: datetime, key: str, option: str) -> None:
+    """Nothing happens to a record before it was opened: InvalidInput when `moment` is."""
+    if moment < opened_at:
+        raise InvalidInput(f"{option} {moment:%Y-%m-%dT%H:%M:%SZ} is before {key} was opened")
+
+
 @dataclass(frozen=True)
 class Progress:
     """The lifecycle-relevant state of one record; moving it is a pure function."""

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from svcops.domain.errors import InvalidInput
-from svcops.domain.timeparse import format_instant
+from svcops.domain.lifecycle import check_after_opening
 from svcops.domain.vocabulary import CHANNELS, DIRECTIONS, choice
 from svcops.services.base import clean_text, record_event, transaction
 from svcops.services.views import ContactView, contact_views
@@ -26,8 +25,7 @@ def log_contact(
     with transaction(write=True) as (session, call):
         moment = call.when(at)
         record = repo.get_any_record(session, key, lock=True).record
-        if moment < record.opened_at:
-            raise InvalidInput(f"--at {format_instant(moment)} is before {record.key} was opened")
+        check_after_opening(moment, record.opened_at, record.key, "--at")
         who = clean_text(agent, "--agent") or call.settings.actor
         repo.add_contact(
             session, record, channel_name, direction_name, moment, agent=who, note=text

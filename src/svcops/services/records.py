@@ -12,7 +12,7 @@ from svcops.domain import lifecycle as lc
 from svcops.domain.errors import InvalidInput, TransitionNotAllowed
 from svcops.domain.fields import Type, open_options
 from svcops.domain.kinds import LIFECYCLES, lifecycle
-from svcops.domain.lifecycle import Lifecycle, Progress, State
+from svcops.domain.lifecycle import Lifecycle, Progress, State, check_after_opening
 from svcops.domain.priority import check_level, check_priority, priority_for
 from svcops.domain.timeparse import format_instant
 from svcops.domain.vocabulary import CHANNELS, UNATTENDED_CHANNELS, choice
@@ -346,8 +346,7 @@ def assign_record(
             raise TransitionNotAllowed(
                 f"{record.key} is {record.stage}; a {record.stage} {life.noun} cannot be reassigned"
             )
-        if moment < record.opened_at:
-            raise InvalidInput(f"--at {format_instant(moment)} is before {record.key} was opened")
+        check_after_opening(moment, record.opened_at, record.key, "--at")
         text = clean_text(note, "--note")
         changes = {}
         for action, field, value in [("assign", "assignee", agent), ("team", "team", new_team)]:
