@@ -102,6 +102,8 @@ def parse_when(text: str, *, now: datetime, tz: tzinfo) -> datetime:
         except ValueError:
             pass
         else:
+            if moment.tzinfo is UTC and not moment.microsecond and EARLIEST <= moment <= LATEST:
+                return moment  # the exports' own form (...Z): nothing to convert or round
             return utc_instant(moment, tz, text)
     cleaned = stripped.lower()
     if not cleaned:
@@ -121,6 +123,28 @@ def parse_when(text: str, *, now: datetime, tz: tzinfo) -> datetime:
             raise InvalidInput(f"date out of range: {text!r} reaches too far back")
         return utc_instant(now - timedelta(seconds=ago), tz, text)
     return utc_instant(_parse_absolute(stripped, local_now, tz), tz, text)
+
+
+def parse_logged(text: str, tz: tzinfo, *, time_format: str | None, dayfirst: bool) -> datetime:
+    """The UTC instant of a time an event log wrote: in `time_format` (strptime) when given,
+    else ISO 8601, else read loosely (dayfirst as the log's mapping says); naive times in `tz`.
+    InvalidInput when it cannot be read or falls outside EARLIEST..LATEST."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidInput("empty time")
+    try:
+        if time_format:
+            moment = datetime.strptime(cleaned, time_format)
+        else:
+            try:
+                moment = datetime.fromisoformat(cleaned)
+            except ValueError:
+                from dateutil import parser as dateparser
+
+                moment = dateparser.parse(cleaned, dayfirst=dayfirst)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidInput(f"cannot read time {cleaned!r} ({exc})") from None
+    return utc_instant(moment, tz, cleaned)
 
 
 def check_range(moment: datetime, text: str) -> datetime:

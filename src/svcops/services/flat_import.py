@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from svcops.domain.errors import InvalidInput
@@ -14,7 +14,7 @@ from svcops.domain.fingerprint import Fingerprints
 from svcops.domain.kinds import lifecycle
 from svcops.domain.lifecycle import Lifecycle, State
 from svcops.domain.numbers import whole_number
-from svcops.domain.timeparse import EARLIEST, LATEST, format_instant, parse_when
+from svcops.domain.timeparse import format_instant, parse_when
 from svcops.services.base import FUTURE_SLACK, Call, transaction
 from svcops.services.dump_lines import json_objects
 from svcops.services.importing import csv_errors, load_cases, no_nul
@@ -99,21 +99,10 @@ class _FlatReader:
         value = row.get(name)
         if value is None:
             return None
-        try:  # exports' own form (2026-11-02T14:05:00Z) is already what parse_when returns
-            moment: datetime | None = datetime.fromisoformat(value)
-        except (TypeError, ValueError):
-            moment = None
-        # anything else goes through parse_when, which also refuses a time out of its range
-        if (
-            moment is None
-            or moment.tzinfo is not UTC
-            or moment.microsecond
-            or not (EARLIEST <= moment <= LATEST)
-        ):
-            try:
-                moment = parse_when(str(value), now=self.now, tz=self.zone)
-            except InvalidInput as exc:
-                raise InvalidInput(f"{where}, column {name}: {exc.message}") from None
+        try:
+            moment = parse_when(str(value), now=self.now, tz=self.zone)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}, column {name}: {exc.message}") from None
         if moment > self.latest and name != "due_at":
             raise InvalidInput(f"{where}, column {name}: {format_instant(moment)} is in the future")
         return moment

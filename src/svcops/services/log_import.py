@@ -11,11 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from svcops.domain.errors import InvalidInput
+from svcops.domain.fields import Type, field_named
 from svcops.domain.fingerprint import Fingerprints
 from svcops.domain.kinds import lifecycle
-from svcops.domain.priority import check_level
-from svcops.domain.timeparse import format_instant, utc_instant
-from svcops.domain.vocabulary import CHANNELS
+from svcops.domain.timeparse import format_instant, parse_logged
 from svcops.services.base import FUTURE_SLACK, Call, transaction
 from svcops.services.importing import csv_errors, load_cases, no_nul
 from svcops.services.mapping import Mapping
@@ -98,34 +97,18 @@ def _group_log(
 
 def _check_log_fields(fields: dict[str, Any], where: str) -> None:
     try:
-        for name in ("impact", "urgency"):
-            if fields.get(name):
-                fields[name] = check_level(fields[name], name)
-        if fields.get("channel") and fields["channel"] not in CHANNELS:
-            raise InvalidInput(f"unknown channel {fields['channel']!r}")
+        for name, value in fields.items():
+            if value and field_named(name).type is not Type.TEXT:
+                fields[name] = field_named(name).read(value)
     except InvalidInput as exc:
         raise InvalidInput(f"{where}: {exc.message}") from None
 
 
 def _log_time(value: str | None, mapping: Mapping, call: Call, where: str) -> datetime:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput(f"{where}: empty time")
     try:
-        if mapping.time_format:
-            moment = datetime.strptime(text, mapping.time_format)
-        else:
-            try:
-                moment = datetime.fromisoformat(text)
-            except ValueError:
-                from dateutil import parser as dateparser
-
-                moment = dateparser.parse(text, dayfirst=mapping.dayfirst)
-    except (ValueError, OverflowError) as exc:
-        raise InvalidInput(f"{where}: cannot read time {text!r} ({exc})") from None
-    try:
-        instant = utc_instant(moment, call.zone, text)
-    except InvalidInput as exc:  # year 1, year 9999
+        instant = parse_logged(value or "", call.zone, time_format=mapping.time_format,
+                               dayfirst=mapping.dayfirst)  # fmt: skip
+    except InvalidInput as exc:
         raise InvalidInput(f"{where}: {exc.message}") from None
     if instant > call.now + FUTURE_SLACK:  # as in a flat import: history has happened
         raise InvalidInput(f"{where}: {format_instant(instant)} is in the future")

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from svcops.domain.errors import InvalidInput
+from svcops.domain.fields import IMPORTED_TEXT
 from svcops.domain.kinds import lifecycle
-from svcops.services.importing import TEXT_FIELDS
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def read_mapping(path: str) -> Mapping:
             f"mapping {path}: hold_reason {raw['hold_reason']!r} is not one of {reasons}"
         )
     fields = {str(k): str(v) for k, v in dict(raw.get("fields", {})).items()}
-    allowed = (*TEXT_FIELDS, "impact", "urgency", "channel")
+    allowed = (*IMPORTED_TEXT, "impact", "urgency", "channel")
     for name in fields:
         if name not in allowed:
             raise InvalidInput(f"mapping {path}: [fields] {name!r} is not a field svcops imports",
