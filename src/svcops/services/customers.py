@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import col, select
-
 from svcops.domain.errors import InvalidInput
 from svcops.services.base import clean_text, required_text, transaction
 from svcops.services.feedback import FeedbackView, feedback_views
 from svcops.services.views import ContactView, RecordView, contact_views, record_view
 from svcops.store import repository as repo
+from svcops.store.customers import CustomerStore
+from svcops.store.feedback import FeedbackFilter, FeedbackStore
 from svcops.store.tables import Customer
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -58,10 +58,7 @@ def add_customer(name: str, *, email: str | None = None, org: str | None = None)
 def list_customers(*, org: str | None = None) -> list[CustomerView]:
     """Customers in key order, optionally of one organisation."""
     with transaction(write=False) as (session, _call):
-        statement = select(Customer).order_by(col(Customer.id))
-        if org:
-            statement = statement.where(col(Customer.org) == org)
-        return [_view(c) for c in session.exec(statement).all()]
+        return [_view(c) for c in CustomerStore(session).find(org=org)]
 
 
 def show_customer(key: str) -> CustomerDetail:
@@ -78,6 +75,6 @@ def show_customer(key: str) -> CustomerDetail:
             _view(customer),
             records,
             contact_views(keys, repo.contacts_of(session, list(keys))),
-            feedback_views(session, record_ids=list(keys)),
+            feedback_views(FeedbackStore(session), FeedbackFilter(record_ids=list(keys))),
             call.settings.dimensions,
         )

@@ -7,16 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
-from sqlmodel import Session, col, func, select
-
 from svcops.domain.errors import InvalidInput, NotFound
 from svcops.domain.feedback import CES, CSAT, QUALITY
 from svcops.domain.kinds import LIFECYCLES
 from svcops.domain.timeparse import format_instant
 from svcops.services.base import clean_text, parse_count, record_event, transaction
 from svcops.store import repository as repo
-from svcops.store.tables import Feedback, FeedbackScore, Record
+from svcops.store.feedback import FeedbackFilter, FeedbackStore
+from svcops.store.tables import Feedback
 
 
 @dataclass(frozen=True)
@@ -89,10 +87,7 @@ def add_feedback(
             key=key, record_id=record.id, csat=csat_score, ces=ces_score,
             comment=clean_text(comment, "--comment"), received_at=moment,
         )  # fmt: skip
-        response_id = repo.insert_row(session, "feedback", response.model_dump(exclude={"id"}))
-        for name, score in quality.items():
-            row = {"feedback_id": response_id, "dimension": name, "score": score}
-            repo.insert_row(session, "feedback_score", row)
+        FeedbackStore(session).add(response, quality)
         record_event(session, call, record, "feedback", moment, to_value=key)
         return _view(response, record.key, quality), dimensions
 
@@ -104,51 +99,11 @@ def _view(response: Feedback, record_key: str, scores: dict[str, int]) -> Feedba
     )  # fmt: skip
 
 
-def _filters(
-    record_ids: Sequence[int] | None,
-    since: datetime | None,
-    until: datetime | None,
-    key: str | None,
-) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if record_ids is not None:
-        conditions.append(col(Feedback.record_id).in_(record_ids))
-    if since is not None:
-        conditions.append(col(Feedback.received_at) >= since)
-    if until is not None:
-        conditions.append(col(Feedback.received_at) < until)
-    if key is not None:
-        conditions.append(col(Feedback.key) == key)
-    return conditions
-
-
 def feedback_views(
-    session: Session,
-    *,
-    record_ids: Sequence[int] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    key: str | None = None,
-    limit: int | None = None,
+    store: FeedbackStore, flt: FeedbackFilter, limit: int | None = None
 ) -> list[FeedbackView]:
-    """Responses matching the filters, newest first, with their dimension scores."""
-    statement = (
-        select(Feedback, Record.key)
-        .join(Record, col(Record.id) == Feedback.record_id)
-        .where(*_filters(record_ids, since, until, key))
-        .order_by(col(Feedback.received_at).desc(), col(Feedback.id).desc())
-    )
-    if limit:
-        statement = statement.limit(limit)
-    rows = session.exec(statement).all()
-    ids = [f.id for f, _k in rows]
-    scores: dict[int, dict[str, int]] = {}
-    if ids:
-        for score in session.exec(
-            select(FeedbackScore).where(col(FeedbackScore.feedback_id).in_(ids))
-        ).all():
-            scores.setdefault(score.feedback_id, {})[score.dimension] = score.score
-    return [_view(f, record_key, scores.get(f.id or 0, {})) for f, record_key in rows]
+    """Responses `flt` matches, newest first, with their dimension scores."""
+    return [_view(f, record_key, scores) for f, record_key, scores in store.responses(flt, limit)]
 
 
 def list_feedback(
@@ -167,20 +122,15 @@ def list_feedback(
             record = repo.get_any_record(session, for_key).record
             assert record.id is not None
             record_ids = [record.id]
-        views = feedback_views(
-            session, record_ids=record_ids, since=start, until=end, limit=count or None
-        )
-        total = session.exec(
-            select(func.count())
-            .select_from(Feedback)
-            .where(*_filters(record_ids, start, end, None))
-        ).one()
-        return FeedbackPage(views, int(total), call.settings.dimensions)
+        store, flt = FeedbackStore(session), FeedbackFilter(record_ids, start, end)
+        views = feedback_views(store, flt, count or None)
+        return FeedbackPage(views, store.count(flt), call.settings.dimensions)
 
 
 def show_feedback(key: str) -> tuple[FeedbackView, tuple[str, ...]]:
     with transaction(write=False) as (session, call):
-        found = feedback_views(session, key=repo.normalise_key(key))
+        flt = FeedbackFilter(key=repo.normalise_key(key))
+        found = feedback_views(FeedbackStore(session), flt)
         if not found:
             raise NotFound(f"no feedback {key.strip()!r}", hint="feedback keys look like FB-7")
         return found[0], call.settings.dimensions
