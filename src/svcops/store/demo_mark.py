@@ -5,15 +5,27 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
+
+from sqlmodel import Session, select
+
+from svcops.store.tables import Record
 
 DEMO_MARK = 0x64656D6F  # "demo"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-def mark_demo(connection: Any) -> None:
-    """Mark the database of `connection` (SQLAlchemy, inside the demo's transaction) as a demo."""
-    connection.exec_driver_sql(f"PRAGMA user_version = {DEMO_MARK}")
+class DemoDatabase:
+    """The database a demo is being built into, in the transaction that builds it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def holds_records(self) -> bool:
+        return self.session.exec(select(Record).limit(1)).first() is not None
+
+    def mark(self) -> None:
+        """Mark the database as a demo (committed with the demo's records)."""
+        self.session.connection().exec_driver_sql(f"PRAGMA user_version = {DEMO_MARK}")
 
 
 def holds_only_a_demo(path: Path) -> bool:
