@@ -5,39 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-
 from svcops.config import get_settings
 from svcops.domain.errors import InvalidInput
-from svcops.store import files, schema
-from svcops.store.engine import describe, engine_for, normalise_url, sqlite_path
-from svcops.store.uow import translate_errors
+from svcops.store import files, maintenance, schema
+from svcops.store.engine import normalise_url, sqlite_path
 
 COUNTED = ("record", "event", "contact", "feedback", "customer")  # the tables a check reports
-
-
-def _location(url: str) -> tuple[str, str]:
-    from sqlalchemy.engine import make_url
-
-    url = normalise_url(url)
-    return describe(url), make_url(url).get_backend_name()
 
 
 def database_info() -> dict[str, Any]:
     """Which database is in use, and why; touches nothing."""
     settings = get_settings()
-    location, backend = _location(settings.database_url)
+    location, backend = maintenance.location(settings.database_url)
     return {"location": location, "backend": backend, "source": settings.database_source}
 
 
 def migrate() -> dict[str, Any]:
     """Create or upgrade the schema; report the revisions before and after."""
     settings = get_settings()
-    engine = engine_for(settings.database_url)
-    with translate_errors():
-        before, after = schema.upgrade(engine)
-    schema.forget(engine)
-    location, backend = _location(settings.database_url)
+    before, after = maintenance.migrate(settings.database_url)
+    location, backend = maintenance.location(settings.database_url)
     return {
         "location": location,
         "backend": backend,
@@ -50,44 +37,28 @@ def migrate() -> dict[str, Any]:
 def check() -> dict[str, Any]:
     """Reachable, schema current, and (SQLite) an integrity check that passes."""
     settings = get_settings()
-    location, backend = _location(settings.database_url)
+    location, backend = maintenance.location(settings.database_url)
     path = sqlite_path(normalise_url(settings.database_url))
     if path is not None and not path.exists():
         raise InvalidInput(f"no database at {path}", hint="svcops db init creates it")
-    engine = engine_for(settings.database_url)
-    with translate_errors(), engine.connect() as connection:
-        found = schema.revision(connection)
-        if found is not None and found not in schema.REVISIONS:
-            raise schema.SchemaTooNew(
-                f"the database has schema {found}, newer than this svcops knows ({schema.HEAD})",
-                hint="upgrade svcops (pip install -U svcops) before using this database",
-            )
-        integrity = "not checked"
-        if backend == "sqlite":
-            integrity = str(connection.exec_driver_sql("PRAGMA integrity_check").scalar())
-            journal = str(connection.exec_driver_sql("PRAGMA journal_mode").scalar())
-        else:
-            journal = "n/a"
-        counts = {}
-        if found is not None:
-            for table in COUNTED:
-                counts[table] = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+    health = maintenance.health(settings.database_url, COUNTED)
     problems = []
-    if found != schema.HEAD:
+    if health.revision != schema.HEAD:
         problems.append(
-            f"schema is {found or 'missing'}, expected {schema.HEAD} (run: svcops db migrate)"
+            f"schema is {health.revision or 'missing'}, expected {schema.HEAD} "
+            "(run: svcops db migrate)"
         )
-    if integrity not in ("ok", "not checked"):
-        problems.append(f"integrity check: {integrity}")
+    if health.integrity not in ("ok", "not checked"):
+        problems.append(f"integrity check: {health.integrity}")
     if problems:
         raise InvalidInput("; ".join(problems))
     return {
         "location": location,
         "backend": backend,
-        "schema": found,
-        "integrity": integrity,
-        "journal_mode": journal,
-        **{f"{table}s": count for table, count in counts.items()},
+        "schema": health.revision,
+        "integrity": health.integrity,
+        "journal_mode": health.journal_mode,
+        **{f"{table}s": count for table, count in health.counts.items()},
     }
 
 
