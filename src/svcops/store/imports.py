@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, update
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from svcops.domain.errors import Conflict
 from svcops.store.bulk import bulk_insert_rows
@@ -122,9 +122,10 @@ class Writer:
     """
 
     def __init__(
-        self, connection: Connection, *, kind: str, prefix: str, recorded: dict[str, Any]
+        self, session: Session, *, kind: str, prefix: str, recorded: dict[str, Any]
     ) -> None:
-        self.connection, self.kind, self.prefix = connection, kind, prefix
+        self.connection = connection = session.connection()
+        self.kind, self.prefix = kind, prefix
         self.recorded = recorded  # what every event shares, written into the statement once
         records = _table("record")
         if self.connection.dialect.name == "postgresql":
