@@ -7,20 +7,22 @@ config directory) > defaults. The file is validated by pydantic (svcops.config_s
 from __future__ import annotations
 
 import getpass
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from svcops.domain.clock import clock
 from svcops.domain.errors import InvalidInput
+from svcops.domain.feedback import DEFAULT_DIMENSIONS
 from svcops.domain.priority import DEFAULT_MATRIX
-from svcops.domain.timeparse import parse_duration
+from svcops.domain.timeparse import parse_duration, parse_when
 
 APP = "svcops"
-FORMATS = ("table", "json", "ndjson", "csv", "tsv", "md")
-DEFAULT_DIMENSIONS = ("courtesy", "competence", "reliability")
 
 # PRODUCT.md section 3: calendar-time targets per priority, (first response, resolution)
 DEFAULT_SLA: dict[str, tuple[int, int]] = {
@@ -71,6 +73,51 @@ _file_cache: dict[tuple[str, float], FileValues] = {}
 def debugging() -> bool:
     """SVCOPS_DEBUG=1: errors show the traceback behind them (for bug reports)."""
     return os.environ.get("SVCOPS_DEBUG", "") not in ("", "0")
+
+
+def workers_allowed() -> bool:
+    """SVCOPS_WORKERS=0: bulk jobs do all their work in this process, with no worker."""
+    return os.environ.get("SVCOPS_WORKERS", "").strip() != "0"
+
+
+LONGEST_BUSY_TIMEOUT_S = 86400  # a day; SQLite and PostgreSQL take at most 2**31 - 1 ms
+
+
+def busy_timeout_s() -> float:
+    """SVCOPS_BUSY_TIMEOUT: how long a command waits for a busy database before giving up
+    (exit 5)."""
+    raw = os.environ.get("SVCOPS_BUSY_TIMEOUT", "10")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= LONGEST_BUSY_TIMEOUT_S:  # NaN compares false too
+        raise InvalidInput(
+            f"SVCOPS_BUSY_TIMEOUT must be a number of seconds from 0 to "
+            f"{LONGEST_BUSY_TIMEOUT_S}, not {raw!r}"
+        )
+    return value
+
+
+def pinned_now() -> datetime | None:
+    """SVCOPS_NOW (an ISO 8601 instant; naive means UTC): the moment the clock reads for the
+    whole process, which is how subprocess tests pin relative dates such as `yesterday`."""
+    pinned = os.environ.get("SVCOPS_NOW")
+    if not pinned:
+        return None
+    try:
+        moment = datetime.fromisoformat(pinned)
+    except ValueError:
+        raise InvalidInput(f"SVCOPS_NOW is not an ISO 8601 time: {pinned!r}") from None
+    try:
+        return parse_when(pinned, now=moment, tz=UTC)
+    except InvalidInput as exc:  # year 1, year 9999: no clock reads that
+        raise InvalidInput(f"SVCOPS_NOW: {exc.message}", hint=exc.hint) from None
+
+
+# Whatever reads the clock (every use case) has imported this module: the clock asks it, at
+# each reading, since the domain may not read the environment itself.
+clock.pin(pinned_now)
 
 
 def set_overrides(**flags: str | None) -> None:

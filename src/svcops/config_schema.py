@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from svcops.config import DEFAULT_DIMENSIONS, FORMATS
 from svcops.domain.errors import InvalidInput
+from svcops.domain.feedback import DEFAULT_DIMENSIONS
+from svcops.domain.formats import FORMATS
 from svcops.domain.kinds import CHANNELS
 from svcops.domain.priority import DEFAULT_MATRIX, PRIORITIES, check_matrix
 from svcops.domain.timeparse import load_zone, parse_duration

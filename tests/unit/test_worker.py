@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from svcops.domain.errors import InvalidInput
-from svcops.services.worker import WorkerFailed, in_worker, paused_gc, workers_enabled
+from svcops.domain.errors import InvalidInput, WorkerFailed
+from svcops.services.worker import in_worker, paused_gc, workers_enabled
 
 
 def numbers() -> Iterator[int]:

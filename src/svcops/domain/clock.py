@@ -2,39 +2,35 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from svcops.domain.errors import InvalidInput
-from svcops.domain.timeparse import parse_when
+
+def _not_pinned() -> datetime | None:
+    return None
 
 
 class Clock:
-    """Gives the current UTC time, to the second; tests freeze it.
-
-    `SVCOPS_NOW` (an ISO 8601 instant) freezes it for a whole process, which is how the
-    subprocess tests pin relative dates such as `yesterday`.
-    """
+    """Gives the current UTC time, to the second; tests freeze it, and a process may be pinned
+    to one moment (svcops.config pins it to SVCOPS_NOW)."""
 
     def __init__(self) -> None:
         self._frozen: datetime | None = None
+        self._pinned: Callable[[], datetime | None] = _not_pinned
 
     def freeze(self, at: datetime | None) -> None:
         self._frozen = None if at is None else at.astimezone(UTC).replace(microsecond=0)
 
+    def pin(self, moment: Callable[[], datetime | None]) -> None:
+        """Where the pinned moment comes from: asked at every reading, None when not pinned."""
+        self._pinned = moment
+
     def now(self) -> datetime:
         if self._frozen is not None:
             return self._frozen
-        pinned = os.environ.get("SVCOPS_NOW")
-        if pinned:
-            try:
-                moment = datetime.fromisoformat(pinned)
-            except ValueError:
-                raise InvalidInput(f"SVCOPS_NOW is not an ISO 8601 time: {pinned!r}") from None
-            try:
-                return parse_when(pinned, now=moment, tz=UTC)  # naive: UTC
-            except InvalidInput as exc:  # year 1, year 9999: no clock reads that
-                raise InvalidInput(f"SVCOPS_NOW: {exc.message}", hint=exc.hint) from None
+        pinned = self._pinned()
+        if pinned is not None:
+            return pinned
         return datetime.now(UTC).replace(microsecond=0)
 
 

@@ -62,3 +62,8 @@ class TargetMissed(SvcopsError):
     """`--check` found a missed target."""
 
     exit_code = ExitCode.TARGET_MISSED
+
+
+class WorkerFailed(SvcopsError):
+    """A bulk job's worker process stopped without finishing (killed, out of memory, or a
+    bug)."""

@@ -30,6 +30,7 @@ class Scale:
 CSAT = Scale(1, 5, "1 = very dissatisfied, 5 = very satisfied")
 CES = Scale(1, 7, "1 = very low effort, 7 = very high effort; lower is better")
 QUALITY = Scale(1, 5, "1 = very poor, 5 = excellent")
+DEFAULT_DIMENSIONS = ("courtesy", "competence", "reliability")  # of quality, when none are set
 
 
 # A quality dimension becomes an option of `feedback add` (--<name>) and a field of every

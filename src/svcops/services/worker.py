@@ -20,20 +20,14 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
 
-from svcops.config import debugging
-from svcops.domain.errors import SvcopsError
+from svcops.config import debugging, workers_allowed
+from svcops.domain.errors import SvcopsError, WorkerFailed
 
 T = TypeVar("T")
 
 
-class WorkerFailed(SvcopsError):
-    """The worker process stopped without finishing (killed, out of memory, or a bug)."""
-
-
 def workers_enabled() -> bool:
-    if os.environ.get("SVCOPS_WORKERS", "").strip() == "0":
-        return False
-    return hasattr(os, "fork")
+    return workers_allowed() and hasattr(os, "fork")
 
 
 def in_worker(produce: Callable[[], Iterator[T]]) -> Generator[T, None, None]:

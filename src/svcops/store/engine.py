@@ -7,7 +7,6 @@ writers queue for the lock instead of failing halfway through.
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -16,28 +15,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from svcops.config import busy_timeout_s
 from svcops.domain.errors import InvalidInput
 
 WRITE = "svcops_write"
 _engines: dict[str, Engine] = {}
-
-
-LONGEST_BUSY_TIMEOUT_S = 86400  # a day; SQLite and PostgreSQL take at most 2**31 - 1 ms
-
-
-def busy_timeout_s() -> float:
-    """How long a command waits for a busy database before giving up (exit 5)."""
-    raw = os.environ.get("SVCOPS_BUSY_TIMEOUT", "10")
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not 0 <= value <= LONGEST_BUSY_TIMEOUT_S:  # NaN compares false too
-        raise InvalidInput(
-            f"SVCOPS_BUSY_TIMEOUT must be a number of seconds from 0 to "
-            f"{LONGEST_BUSY_TIMEOUT_S}, not {raw!r}"
-        )
-    return value
 
 
 def normalise_url(url: str) -> str:
@@ -88,12 +70,10 @@ def engine_for(url: str) -> Engine:
 
 
 def forget(url: str) -> None:
-    """Close and drop this process's engine for `url` (its file is about to go away)."""
-    from svcops.store.schema import forget as forget_schema
-
+    """Close and drop this process's engine for `url` (its file is about to go away); what
+    was known of its schema goes with it (svcops.store.schema keeps that per engine)."""
     engine = _engines.pop(normalise_url(url), None)
     if engine is not None:
-        forget_schema(engine)
         engine.dispose()
 
 

@@ -9,6 +9,7 @@ so two processes starting at once on a new database cannot both create the table
 from __future__ import annotations
 
 from pathlib import Path
+from weakref import WeakSet
 
 from sqlalchemy import Connection, Engine, text
 
@@ -23,7 +24,9 @@ REVISIONS = (
 )  # fmt: skip
 HEAD = REVISIONS[-1]
 _MIGRATION_LOCK = 7_200_415_001  # PostgreSQL advisory lock id for schema upgrades
-_current: set[str] = set()
+# the engines whose database is known to be at HEAD: an engine dropped (store.engine.forget)
+# takes that knowledge with it, and the next one for its URL looks again
+_current: WeakSet[Engine] = WeakSet()
 
 
 class SchemaTooNew(InvalidInput):
@@ -48,19 +51,18 @@ def _check_known(found: str | None, where: str) -> None:
 
 def ensure_current(engine: Engine) -> None:
     """Create or upgrade the schema if needed; cheap when it is already current."""
-    key = str(engine.url)
-    if key in _current:
+    if engine in _current:
         return
     with engine.connect() as connection:
         found = revision(connection)
     _check_known(found, _describe(engine))
     if found != HEAD:
         upgrade(engine)
-    _current.add(key)
+    _current.add(engine)
 
 
 def forget(engine: Engine) -> None:
-    _current.discard(str(engine.url))
+    _current.discard(engine)
 
 
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str | None]:
