@@ -5,66 +5,15 @@ its lifecycle definition, so a new kind of record gets its commands without new 
 """
 
 import inspect
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from svcops.cli import render
 from svcops.cli.options import At, Format, Note, Quiet, Since, Until
-from svcops.domain.lifecycle import Lifecycle, State
-
-MOVE_HELP = {
-    "advance": "Move one step along the main path, or --to any allowed stage.",
-    "hold": "Put on hold (the resolution clock stops) with a --reason.",
-    "resume": "Take off hold.",
-    "resolve": "Mark resolved (allowed from the first stage: solved on the first call).",
-    "close": "Close a resolved record.",
-    "reopen": "Reopen a resolved record (counted as a reopen).",
-    "cancel": "Cancel with a --reason (duplicate, not needed ...).",
-}
-# options a transition may require, by the field name lifecycles use in `requires`
-REQUIRED_OPTIONS = {"reason", "root_cause", "workaround"}
-
-
-def _keep(func: Callable[..., Any], names: set[str]) -> Callable[..., Any]:
-    """Show Typer only the parameters in `names` (the rest keep their defaults)."""
-    signature = inspect.signature(func, eval_str=True)
-    kept = [p for p in signature.parameters.values() if p.name in names]
-    func.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
-    return func
-
-
-def _with_own_options(func: Callable[..., Any], life: Lifecycle, before: str) -> Callable[..., Any]:
-    """`func` with an option for each of the kind's own fields that `open` sets (from the field
-    catalogue), placed before the parameter `before`; their values reach it as `**own`."""
-    from svcops.domain.fields import Type, open_options
-
-    signature = inspect.signature(func, eval_str=True)
-    fixed = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
-    at = [p.name for p in fixed].index(before)
-    own = [
-        inspect.Parameter(
-            f.param,
-            inspect.Parameter.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[
-                str | None,
-                typer.Option(
-                    f.option_name, help=f.option, metavar="WHEN" if f.type is Type.TIME else None
-                ),
-            ],
-        )
-        for f in open_options(life.fields)
-    ]
-    parameters = [*fixed[:at], *own, *fixed[at:]]
-    func.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[
-            p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if i else p
-            for i, p in enumerate(parameters)
-        ]
-    )
-    return func
+from svcops.cli.record_moves import MOVE_HELP, add_link_commands, move_command
+from svcops.cli.signatures import keep_only, with_own_options
+from svcops.domain.lifecycle import Lifecycle
 
 
 def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
@@ -130,7 +79,7 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
         render.show(render.record(view), fmt, quiet)
         render.known_error_notes(view)
 
-    app.command("open", help=f"Open {life.a_noun}.")(_with_own_options(open_, life, before="at"))
+    app.command("open", help=f"Open {life.a_noun}.")(with_own_options(open_, life, before="at"))
 
     def list_(
         stage: Annotated[
@@ -187,7 +136,7 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
         list_names.discard("known_errors")
     if not life.customer_facing:  # SLAs are promises to customers
         list_names.discard("breached")
-    app.command("list", help=f"List {life.plural}, newest first.")(_keep(list_, list_names))
+    app.command("list", help=f"List {life.plural}, newest first.")(keep_only(list_, list_names))
 
     def show_(key: Key, fmt: Format = None, quiet: Quiet = False) -> None:
         from svcops.services.records import show_record
@@ -222,10 +171,10 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
     app.command("assign", help=f"Assign {life.a_noun} to an agent.")(assign_)
 
     for verb in ("advance", *[v for v in life.verbs if v != "advance"]):
-        app.command(verb, help=MOVE_HELP.get(verb, verb))(_move_command(life, verb, Key, reasons))
+        app.command(verb, help=MOVE_HELP.get(verb, verb))(move_command(life, verb, Key, reasons))
 
     if life.links_to:
-        _add_link_commands(app, life, Key)
+        add_link_commands(app, life, Key)
 
     def stages_(fmt: Format = None) -> None:
         render.show(render.lifecycle(life), fmt, False)
@@ -234,88 +183,3 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
         stages_
     )
     return app
-
-
-def _move_command(life: Lifecycle, verb: str, Key: Any, reasons: str) -> Callable[..., Any]:
-    """One lifecycle verb as a command; its options are what its transitions require."""
-    holds = any(
-        t.target in life.stages_in(State.PAUSED) for t in life.transitions if t.verb == verb
-    )
-    reason_help = f"Why: one of {reasons}." if holds else "Why (free text)."
-    if verb == "advance" and reasons:
-        reason_help = f"Why, for moves that need one (holds: one of {reasons})."
-
-    def move(
-        key: Key,
-        to: Annotated[
-            str | None, typer.Option("--to", help="The stage to move to.", metavar="STAGE")
-        ] = None,
-        reason: Annotated[str | None, typer.Option(help=reason_help)] = None,
-        root_cause: Annotated[str | None, typer.Option(help="The root cause found.")] = None,
-        workaround: Annotated[str | None, typer.Option(help="How to work around it.")] = None,
-        resolve_incidents: Annotated[
-            bool,
-            typer.Option(
-                "--resolve-incidents",
-                help="Also resolve every open incident linked to it, in the same transaction.",
-            ),
-        ] = False,
-        at: At = None,
-        note: Note = None,
-        fmt: Format = None,
-        quiet: Quiet = False,
-    ) -> None:
-        from svcops.services.records import move_record
-
-        view = move_record(
-            life.kind,
-            key,
-            verb,
-            to=to,
-            reason=reason,
-            root_cause=root_cause,
-            workaround=workaround,
-            resolve_incidents=resolve_incidents,
-            at=at,
-            note=note,
-        )
-        render.show(render.record(view), fmt, quiet)
-
-    transitions = [t for t in life.transitions if verb == "advance" or t.verb == verb]
-    needed = {name for t in transitions for name in t.requires} & REQUIRED_OPTIONS
-    names = {"key", "at", "note", "fmt", "quiet", *needed}
-    if verb == "advance":
-        names.add("to")
-    resolves = any(t.target in life.stages_in(State.RESOLVED) for t in transitions)
-    if life.linked_from and resolves:
-        names.add("resolve_incidents")
-    move.__name__ = verb
-    return _keep(move, names)
-
-
-def _add_link_commands(app: typer.Typer, life: Lifecycle, Key: Any) -> None:
-    """`link KEY --problem PRB-N` and `unlink KEY` for kinds that point at a problem."""
-
-    def link(
-        key: Key,
-        problem: Annotated[
-            str, typer.Option("--problem", help="The problem's key.", metavar="PRB-N")
-        ],
-        at: At = None,
-        note: Note = None,
-        fmt: Format = None,
-        quiet: Quiet = False,
-    ) -> None:
-        from svcops.services.records import link_incident
-
-        render.show(render.record(link_incident(key, problem, at=at, note=note)), fmt, quiet)
-
-    def unlink(
-        key: Key, at: At = None, note: Note = None, fmt: Format = None, quiet: Quiet = False
-    ) -> None:
-        from svcops.services.records import link_incident
-
-        render.show(render.record(link_incident(key, None, at=at, note=note)), fmt, quiet)
-
-    app.command("link", help=f"Link {life.a_noun} to the problem behind it.")(link)
-    app.command("unlink", help=f"Remove {life.a_noun}'s link to its problem.")(unlink)
