@@ -82,28 +82,36 @@ def move_command(life: Lifecycle, verb: str, Key: Any, reasons: str) -> Callable
 
 
 def add_link_commands(app: typer.Typer, life: Lifecycle, Key: Any) -> None:
-    """`link KEY --problem PRB-N` and `unlink KEY` for kinds that point at a problem."""
+    """`link KEY --problem PRB-N` and `unlink KEY` for kinds that point at another kind's
+    records (`links_to`)."""
+    from svcops.domain.kinds import lifecycle
+
+    target = lifecycle(life.links_to)
 
     def link(
         key: Key,
-        problem: Annotated[
-            str, typer.Option("--problem", help="The problem's key.", metavar="PRB-N")
+        target_key: Annotated[
+            str,
+            typer.Option(
+                f"--{target.kind}", help=f"The {target.noun}'s key.", metavar=f"{target.prefix}-N"
+            ),
         ],
         at: At = None,
         note: Note = None,
         fmt: Format = None,
         quiet: Quiet = False,
     ) -> None:
-        from svcops.services.records import link_incident
+        from svcops.services.records import link_record
 
-        render.show(render.record(link_incident(key, problem, at=at, note=note)), fmt, quiet)
+        view = link_record(life.kind, key, target_key, at=at, note=note)
+        render.show(render.record(view), fmt, quiet)
 
     def unlink(
         key: Key, at: At = None, note: Note = None, fmt: Format = None, quiet: Quiet = False
     ) -> None:
-        from svcops.services.records import link_incident
+        from svcops.services.records import link_record
 
-        render.show(render.record(link_incident(key, None, at=at, note=note)), fmt, quiet)
+        render.show(render.record(link_record(life.kind, key, None, at=at, note=note)), fmt, quiet)
 
-    app.command("link", help=f"Link {life.a_noun} to the problem behind it.")(link)
-    app.command("unlink", help=f"Remove {life.a_noun}'s link to its problem.")(unlink)
+    app.command("link", help=f"Link {life.a_noun} to the {target.noun} behind it.")(link)
+    app.command("unlink", help=f"Remove {life.a_noun}'s link to its {target.noun}.")(unlink)
