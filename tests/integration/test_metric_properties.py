@@ -14,7 +14,7 @@ from sqlalchemy import delete, insert
 
 from svcops.config import DEFAULT_SLA
 from svcops.services.base import transaction
-from svcops.services.reports import _figures_by_group
+from svcops.services.report_figures import figures_by_group as _figures_by_group
 from svcops.store import reports as queries
 from svcops.store.tables import Contact, Event, Feedback, FeedbackScore, Record
 

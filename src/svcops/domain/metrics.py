@@ -1,7 +1,8 @@
 """The metrics of PRODUCT.md section 3: their keys, meaning, direction and targets.
 
-This module says what each figure is; svcops.store.reports computes them in SQL and
-svcops.services.reports assembles the report. docs/metrics.md explains each in prose.
+This module says what each figure is, with the numbers its formula uses; svcops.store.reports
+computes them in SQL (those numbers bound as parameters) and svcops.services.reports assembles
+the report. docs/metrics.md explains each in prose.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from svcops.domain.errors import InvalidInput
+from svcops.domain.feedback import CES, CSAT, QUALITY
 
 
 @dataclass(frozen=True)
@@ -20,9 +22,13 @@ class Metric:
     label: str
     unit: str  # "count", "seconds", "percent", "score"
     population: str
+    # the numbers of its formula, by name: the report's SQL takes them as bound parameters
+    parameters: tuple[tuple[str, float], ...] = ()
 
 
 DURATION_STATS = ("median", "mean", "p90")
+SATISFIED_FROM = 4  # csat_pct counts the csat scores from here to the top of the scale
+LOW_EFFORT_UP_TO = 3  # ces_low_effort_pct counts the ces scores from the bottom up to here
 
 METRICS: tuple[Metric, ...] = (
     Metric("opened", "Opened", "count", "records opened in the period"),
@@ -47,16 +53,30 @@ METRICS: tuple[Metric, ...] = (
         "records first resolved in the period with at least one inbound customer contact",
     ),
     Metric("reopen_pct", "Reopened", "percent", "records first resolved in the period"),
-    Metric("csat_pct", "CSAT (4-5)", "percent", "responses with a csat score"),
+    Metric(
+        "csat_pct",
+        f"CSAT ({SATISFIED_FROM}-{CSAT.high})",
+        "percent",
+        "responses with a csat score",
+        (("satisfied_from", SATISFIED_FROM),),
+    ),
     Metric("csat_mean", "CSAT mean", "score", "responses with a csat score"),
     Metric("ces_mean", "CES mean", "score", "responses with a ces score"),
     Metric(
         "ces_low_effort_pct",
-        "Low effort (CES 1-3)",
+        f"Low effort (CES {CES.low}-{LOW_EFFORT_UP_TO})",
         "percent",
         "responses with a ces score",
+        (("low_effort_up_to", LOW_EFFORT_UP_TO),),
     ),
-    Metric("sqs", "Service quality", "score", "responses with a quality score"),
+    Metric(
+        "sqs",
+        "Service quality",
+        "score",
+        "responses with a quality score",
+        # a response's quality scores placed on 0-100: (score - quality_low) * quality_step
+        (("quality_low", QUALITY.low), ("quality_step", 100 / (QUALITY.high - QUALITY.low))),
+    ),
     Metric("responses", "Responses", "count", "feedback received in the period"),
     Metric(
         "response_rate_pct",
@@ -109,6 +129,11 @@ PROBLEM_METRICS: tuple[Metric, ...] = (
 )
 BY_KEY = {metric.key: metric for metric in METRICS}
 PROBLEM_BY_KEY = {metric.key: metric for metric in PROBLEM_METRICS}
+
+
+def formula_parameters() -> dict[str, float]:
+    """The numbers of every metric's formula, by the name the report's SQL binds them as."""
+    return {name: value for m in (*METRICS, *PROBLEM_METRICS) for name, value in m.parameters}
 
 
 def metrics_of(kinds: tuple[str, ...]) -> dict[str, Metric]:

@@ -2,7 +2,9 @@
 PostgreSQL (times are integer epoch seconds, so differences are plain subtraction).
 
 Each function returns one row per group: a dict of the group's values and the raw sums and
-counts; svcops.services.reports turns them into the figures of PRODUCT.md section 3.
+counts; svcops.services.reports turns them into the figures of PRODUCT.md section 3. The
+numbers a metric is defined by (which csat scores count as satisfied) are svcops.domain.metrics'
+and reach the SQL as bound parameters, as the SLA targets do (svcops.store.sla).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
 from svcops.domain.kinds import STAGE_EVENT_ACTIONS
+from svcops.domain.metrics import formula_parameters
+from svcops.store.sla import SlaSql as SlaSql  # as: store.repository still imports it here
 
 # --by groups that are columns (time groups are periods, cut by the service layer)
 GROUP_COLUMNS = {
@@ -77,6 +81,7 @@ class Scope:
             "open_stages": list(self.open_stages),
             "stage_actions": list(STAGE_EVENT_ACTIONS),
             "dimensions": list(self.dimensions) or [""],
+            **formula_parameters(),
         }
         values.update(SlaSql.params(self.sla, self.now))
         return values
@@ -91,71 +96,6 @@ def _group_sql(scope: Scope) -> tuple[str, str, list[str]]:
     return select, "GROUP BY " + ", ".join(GROUP_COLUMNS[n] for n in scope.groups), labels
 
 
-class SlaSql:
-    """The SLA clocks as SQL over a record table alias, for reports and `list --breached`.
-
-    Response: from opened_at to the first response. Resolution: from opened_at to the first
-    resolution, minus the time on hold before it (`paused_s`, plus a hold still running).
-    """
-
-    def __init__(self, priorities: Sequence[str], alias: str = "r") -> None:
-        self.priorities = sorted(priorities)
-        self.r = alias
-
-    def target(self, which: str) -> str:
-        """CASE over the record's priority giving its `resp` or `res` target in seconds."""
-        whens = " ".join(f"WHEN '{p}' THEN :{which}_{p}" for p in self.priorities)
-        return f"(CASE {self.r}.priority {whens} ELSE NULL END)"
-
-    @property
-    def response_due(self) -> str:
-        return f"({self.r}.opened_at + {self.target('resp')})"
-
-    @property
-    def response_met(self) -> str:
-        r = self.r
-        return (
-            f"({r}.first_response_at IS NOT NULL AND {r}.first_response_at <= {self.response_due})"
-        )
-
-    @property
-    def resolution_due(self) -> str:
-        r = self.r
-        ongoing_hold = (
-            f"(CASE WHEN {r}.held_since IS NOT NULL AND {r}.first_resolved_at IS NULL "
-            f"THEN :now - {r}.held_since ELSE 0 END)"
-        )
-        return f"({r}.opened_at + {self.target('res')} + {r}.paused_s + {ongoing_hold})"
-
-    @property
-    def resolution_met(self) -> str:
-        r = self.r
-        return (
-            f"({r}.first_resolved_at IS NOT NULL AND "
-            f"{r}.first_resolved_at - {r}.opened_at - {r}.paused_s <= {self.target('res')})"
-        )
-
-    @property
-    def breached(self) -> str:
-        """Breached by :now: a response later than due (or none yet and the due time passed),
-        or no resolution yet and the resolution due time passed."""
-        r = self.r
-        return (
-            f"(({r}.first_response_at IS NULL AND {self.response_due} < :now) "
-            f"OR {r}.first_response_at > {self.response_due} "
-            f"OR ({r}.first_resolved_at IS NULL AND {self.resolution_due} < :now) "
-            f"OR ({r}.first_resolved_at IS NOT NULL AND NOT {self.resolution_met}))"
-        )
-
-    @staticmethod
-    def params(sla: dict[str, tuple[int, int]], now: datetime) -> dict[str, int]:
-        values = {"now": int(now.timestamp())}
-        for priority, (response, resolution) in sla.items():
-            values[f"resp_{priority}"] = response
-            values[f"res_{priority}"] = resolution
-        return values
-
-
 LISTS = ("kinds", "open_stages", "stage_actions", "dimensions")
 
 
@@ -168,6 +108,11 @@ def _rows(session: Session, sql: str, scope: Scope) -> list[dict[str, Any]]:
 
 
 RESOLVED_IN = "r.first_resolved_at >= :since AND r.first_resolved_at < :until"
+# the stage a record was in at the period's end
+STAGE_AT_UNTIL = (
+    "(SELECT e.to_value FROM event e WHERE e.record_id = r.id "
+    "AND e.action IN :stage_actions AND e.at < :until ORDER BY e.at DESC, e.id DESC LIMIT 1)"
+)
 # The kind filter as an expression, so that no index on `kind` (which hardly narrows anything:
 # most records are incidents) is chosen over the time range that does narrow the rows.
 KIND_FILTER = "(CASE WHEN r.kind IN :kinds THEN 1 ELSE 0 END) = 1"
@@ -185,15 +130,11 @@ def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
     res_void = (
         f"(r.first_resolved_at IS NULL AND r.closed_at IS NOT NULL AND r.closed_at < {res_due})"
     )
-    stage_at_until = (
-        "(SELECT e.to_value FROM event e WHERE e.record_id = r.id "
-        "AND e.action IN :stage_actions AND e.at < :until ORDER BY e.at DESC, e.id DESC LIMIT 1)"
-    )
     open_at_until = (
         "(r.opened_at < :until AND ("
         "(r.reopen_count = 0 AND (r.first_resolved_at IS NULL OR r.first_resolved_at >= :until) "
         "AND (r.closed_at IS NULL OR r.closed_at >= :until))"
-        f" OR (r.reopen_count > 0 AND {stage_at_until} IN :open_stages)))"
+        f" OR (r.reopen_count > 0 AND {STAGE_AT_UNTIL} IN :open_stages)))"
     )
     # Every record a figure can depend on, gathered from index ranges so that a short period
     # over a large database reads only its own rows: opened in (or just before) the period,
@@ -304,10 +245,10 @@ def feedback_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
 SELECT {group_select}
   COUNT(*) AS responses,
   SUM(CASE WHEN f.csat IS NOT NULL THEN 1 ELSE 0 END) AS csat_n,
-  SUM(CASE WHEN f.csat >= 4 THEN 1 ELSE 0 END) AS csat_top,
+  SUM(CASE WHEN f.csat >= :satisfied_from THEN 1 ELSE 0 END) AS csat_top,
   SUM(f.csat) AS csat_sum,
   SUM(CASE WHEN f.ces IS NOT NULL THEN 1 ELSE 0 END) AS ces_n,
-  SUM(CASE WHEN f.ces <= 3 THEN 1 ELSE 0 END) AS ces_low,
+  SUM(CASE WHEN f.ces <= :low_effort_up_to THEN 1 ELSE 0 END) AS ces_low,
   SUM(f.ces) AS ces_sum,
   SUM(CASE WHEN q.score IS NOT NULL THEN 1 ELSE 0 END) AS sqs_n,
   SUM(q.score) AS sqs_sum
@@ -315,7 +256,7 @@ FROM feedback f
 JOIN record r ON r.id = f.record_id
 LEFT JOIN customer cu ON cu.id = r.customer_id
 LEFT JOIN (
-  SELECT s.feedback_id, AVG((s.score - 1) * 25.0) AS score
+  SELECT s.feedback_id, AVG((s.score - :quality_low) * CAST(:quality_step AS NUMERIC)) AS score
   FROM feedback_score s JOIN feedback f2 ON f2.id = s.feedback_id
   WHERE f2.received_at >= :since AND f2.received_at < :until AND s.dimension IN :dimensions
   GROUP BY s.feedback_id
@@ -330,17 +271,13 @@ def problem_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
     """Counts over problems: opened, first resolved, open and in the register at the end, and
     the incidents opened in the period that are linked to a problem (grouped by the problem)."""
     group_select, group_by, _labels = _group_sql(scope)
-    stage_at_until = (
-        "(SELECT e.to_value FROM event e WHERE e.record_id = r.id "
-        "AND e.action IN :stage_actions AND e.at < :until ORDER BY e.at DESC, e.id DESC LIMIT 1)"
-    )
     sql = f"""
 SELECT {group_select}
   SUM(CASE WHEN r.opened_at >= :since AND r.opened_at < :until THEN 1 ELSE 0 END) AS opened,
   SUM(CASE WHEN {RESOLVED_IN} THEN 1 ELSE 0 END) AS resolved,
-  SUM(CASE WHEN r.opened_at < :until AND {stage_at_until} IN :open_stages THEN 1 ELSE 0 END)
+  SUM(CASE WHEN r.opened_at < :until AND {STAGE_AT_UNTIL} IN :open_stages THEN 1 ELSE 0 END)
     AS backlog,
-  SUM(CASE WHEN r.opened_at < :until AND {stage_at_until} = 'known_error' THEN 1 ELSE 0 END)
+  SUM(CASE WHEN r.opened_at < :until AND {STAGE_AT_UNTIL} = 'known_error' THEN 1 ELSE 0 END)
     AS known_errors,
   SUM((SELECT COUNT(*) FROM record i WHERE i.problem_id = r.id AND i.kind = 'incident'
        AND i.opened_at >= :since AND i.opened_at < :until)) AS incidents_linked

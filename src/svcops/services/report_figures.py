@@ -1,0 +1,104 @@
+"""From the store's sums and counts to the figures of PRODUCT.md section 3, per group."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from svcops.domain.metrics import METRICS, PROBLEM_METRICS
+from svcops.store import reports as queries
+
+Figures = dict[str, Any]
+
+
+def figures_by_group(session: Any, scope: queries.Scope) -> dict[tuple[Any, ...], Figures]:
+    """The figures of each group of `scope`, keyed by the group's values."""
+    labels = [f"g_{name}" for name in scope.groups]
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def collect(rows: Iterable[dict[str, Any]], prefix: str = "") -> None:
+        for row in rows:
+            key = tuple(row.pop(label) for label in labels)
+            target = merged.setdefault(key, {})
+            target.update({prefix + name: value for name, value in row.items()})
+
+    if tuple(scope.kinds) == ("problem",):
+        collect(queries.problem_sums(session, scope))
+        metric = "time_to_known_error_s"
+        collect(queries.duration_stats(session, scope, metric), prefix=metric + ".")
+        return {key: _problem_figures(sums) for key, sums in merged.items()}
+    collect(queries.record_sums(session, scope))
+    collect(queries.feedback_sums(session, scope))
+    for metric in queries.CUSTOMER_DURATIONS:
+        collect(queries.duration_stats(session, scope, metric), prefix=metric + ".")
+    return {key: _figures(sums) for key, sums in merged.items()}
+
+
+def _problem_figures(sums: dict[str, Any]) -> Figures:
+    figures: Figures = {
+        name: int(sums.get(name) or 0)
+        for name in ("opened", "resolved", "backlog", "known_errors", "incidents_linked")
+    }
+    figures["time_to_known_error_s"] = _stats(sums, "time_to_known_error_s")
+    assert list(figures) == [m.key for m in PROBLEM_METRICS]
+    return figures
+
+
+def empty(kinds: Sequence[str]) -> Figures:
+    """The figures of a group with nothing in it."""
+    return _problem_figures({}) if tuple(kinds) == ("problem",) else _figures({})
+
+
+def _ratio(part: Any, whole: Any, scale: float = 100.0) -> float | None:
+    if not whole:
+        return None
+    return round(float(part or 0) * scale / float(whole), 2)
+
+
+def _stats(sums: dict[str, Any], metric: str) -> dict[str, float | None]:
+    n = sums.get(metric + ".n") or 0
+    if not n:
+        return {"median": None, "mean": None, "p90": None}
+
+    def interpolate(name: str, denominator: int) -> float:
+        low = float(sums[f"{metric}.{name}_lo"])
+        high = sums.get(f"{metric}.{name}_hi")
+        fraction = float(sums.get(f"{metric}.{name}_frac{denominator}") or 0) / denominator
+        return low if high is None else low + (float(high) - low) * fraction
+
+    return {
+        "median": round(interpolate("median", 2), 2),
+        "mean": round(float(sums[metric + ".mean"]), 2),
+        "p90": round(interpolate("p90", 10), 2),
+    }
+
+
+def _figures(sums: dict[str, Any]) -> Figures:
+    def count(name: str) -> int:
+        return int(sums.get(name) or 0)
+
+    figures: Figures = {
+        "opened": count("opened"),
+        "resolved": count("resolved"),
+        "backlog": count("backlog"),
+        "first_response_s": _stats(sums, "first_response_s"),
+        "resolution_s": _stats(sums, "resolution_s"),
+        "fcr_pct": _ratio(sums.get("fcr_met"), sums.get("fcr_population")),
+        "reopen_pct": _ratio(sums.get("reopened"), sums.get("resolved")),
+        "csat_pct": _ratio(sums.get("csat_top"), sums.get("csat_n")),
+        "csat_mean": _ratio(sums.get("csat_sum"), sums.get("csat_n"), 1.0),
+        "ces_mean": _ratio(sums.get("ces_sum"), sums.get("ces_n"), 1.0),
+        "ces_low_effort_pct": _ratio(sums.get("ces_low"), sums.get("ces_n")),
+        "sqs": _ratio(sums.get("sqs_sum"), sums.get("sqs_n"), 1.0),
+        "responses": count("responses"),
+        "response_rate_pct": _ratio(sums.get("with_feedback"), sums.get("resolved")),
+        "sla_response_pct": _ratio(
+            sums.get("sla_response_met"), sums.get("sla_response_population")
+        ),
+        "sla_resolution_pct": _ratio(
+            sums.get("sla_resolution_met"), sums.get("sla_resolution_population")
+        ),
+        "on_time_pct": _ratio(sums.get("due_met"), sums.get("due_population")),
+    }
+    assert list(figures) == [m.key for m in METRICS]
+    return figures
