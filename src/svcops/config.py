@@ -1,7 +1,7 @@
 """Settings, read at call time, with the precedence of PRODUCT.md section 4:
 
 flags > `SVCOPS_*` environment > config file (`SVCOPS_CONFIG`, else `svcops.toml` in the user
-config directory) > defaults. The file is validated by pydantic (svcops.config_schema).
+config directory) > defaults. The file is read by svcops.config_file.
 """
 
 from __future__ import annotations
@@ -12,40 +12,16 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from svcops.config_file import FileValues, read_file
 from svcops.domain.clock import clock
 from svcops.domain.errors import InvalidInput
-from svcops.domain.feedback import DEFAULT_DIMENSIONS
-from svcops.domain.priority import DEFAULT_MATRIX
-from svcops.domain.timeparse import parse_duration, parse_when
+from svcops.domain.timeparse import parse_when
 
 APP = "svcops"
-
-# PRODUCT.md section 3: calendar-time targets per priority, (first response, resolution)
-DEFAULT_SLA: dict[str, tuple[int, int]] = {
-    "P1": (15 * 60, 4 * 3600),
-    "P2": (3600, 8 * 3600),
-    "P3": (4 * 3600, 3 * 86400),
-    "P4": (86400, 5 * 86400),
-}
-
-
-@dataclass(frozen=True)
-class FileValues:
-    """What a config file says (the defaults when there is none)."""
-
-    database_url: str | None = None
-    database_path: str | None = None
-    time_zone: str | None = None
-    format: str | None = None
-    default_channel: str = "phone"
-    matrix: tuple[tuple[str, ...], ...] = DEFAULT_MATRIX
-    sla: dict[str, tuple[int, int]] = field(default_factory=lambda: dict(DEFAULT_SLA))
-    targets: dict[str, str] = field(default_factory=dict)
-    dimensions: tuple[str, ...] = DEFAULT_DIMENSIONS
 
 
 @dataclass(frozen=True)
@@ -65,9 +41,7 @@ class Settings:
     dimensions: tuple[str, ...]
 
 
-CONFIG_MAX_BYTES = 1 << 20  # a settings file, not a data file
 _overrides: dict[str, str] = {}
-_file_cache: dict[tuple[str, float], FileValues] = {}
 
 
 def debugging() -> bool:
@@ -152,59 +126,6 @@ def default_db_path() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP)) / "svcops.db"
-
-
-def _read_file(path: Path) -> FileValues:
-    try:
-        mtime = path.stat().st_mtime
-    except FileNotFoundError:
-        if "SVCOPS_CONFIG" in os.environ:
-            raise InvalidInput(f"config file {path} (SVCOPS_CONFIG) does not exist") from None
-        return FileValues()
-    except OSError as exc:  # a name over 255 bytes, a directory it may not search
-        raise InvalidInput(f"cannot read config file {path}: {exc.strerror}") from None
-    cached = _file_cache.get((str(path), mtime))
-    if cached is None:
-        cached = _file_cache[(str(path), mtime)] = _parse_file(path)
-    return cached
-
-
-def _parse_file(path: Path) -> FileValues:
-    import tomllib
-
-    from pydantic import ValidationError
-
-    from svcops.config_schema import FileConfig
-    from svcops.domain.documents import toml_document
-
-    try:
-        with path.open("rb") as stream:  # /dev/zero would never end
-            data = stream.read(CONFIG_MAX_BYTES + 1)
-        if len(data) > CONFIG_MAX_BYTES:
-            raise InvalidInput(f"config file {path} is larger than {CONFIG_MAX_BYTES} bytes")
-        raw = toml_document(data.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidInput(f"cannot read config file {path}: {exc}") from None
-    try:
-        parsed = FileConfig.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InvalidInput(f"config file {path}: {where}: {first['msg']}") from None
-    sla = dict(DEFAULT_SLA)
-    for priority, target in parsed.sla.items():
-        sla[priority] = (parse_duration(target.response), parse_duration(target.resolution))
-    return FileValues(
-        database_url=parsed.database.url,
-        database_path=parsed.database.path,
-        time_zone=parsed.display.time_zone,
-        format=parsed.display.format,
-        default_channel=parsed.defaults.channel,
-        matrix=tuple(tuple(row) for row in parsed.priority.matrix),
-        sla=sla,
-        targets=dict(parsed.targets),
-        dimensions=tuple(parsed.feedback.dimensions),
-    )
 
 
 def sqlite_url(path: str | Path) -> str:
@@ -316,7 +237,7 @@ def get_settings() -> Settings:
 
 
 def _resolve_settings(path: Path) -> Settings:
-    file = _read_file(path)
+    file = read_file(path, named="SVCOPS_CONFIG" in os.environ)
     url, source = _database(file)
     env = os.environ
     fmt = _overrides.get("format") or env.get("SVCOPS_FORMAT") or file.format

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
-from svcops.config import DEFAULT_SLA
+from svcops.config_file import DEFAULT_SLA
 from svcops.services.base import transaction
 from svcops.services.report_figures import figures_by_group as _figures_by_group
 from svcops.store import reports as queries
