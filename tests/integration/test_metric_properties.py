@@ -46,11 +46,11 @@ def scope(groups: tuple[str, ...] = ()) -> queries.Scope:
 
 def load(rows: list[dict]) -> None:
     """Replace every record with `rows` (store level: fast enough for many examples)."""
-    with transaction(write=True) as (session, _call):
+    with transaction(write=True) as (uow, _call):
         for model in (FeedbackScore, Feedback, Contact, Event, Record):
-            session.exec(delete(model))
+            uow.session.exec(delete(model))
         if rows:
-            session.connection().execute(insert(Record.metadata.tables["record"]), rows)
+            uow.session.connection().execute(insert(Record.metadata.tables["record"]), rows)
 
 
 def record(number: int, opened: int, resolved: int | None, **extra) -> dict:
@@ -73,9 +73,9 @@ def test_sql_percentiles_equal_the_reference(db, values):
     # resolved in the period iff first_resolved_at < UNTIL: keep only those in the expectation
     expected = [v for i, v in enumerate(values) if BASE + i * 60 + v < int(UNTIL.timestamp())]
     load(rows)
-    with transaction(write=False) as (session, _call):
-        [stats] = queries.duration_stats(session, scope(), "resolution_s") or [{"n": 0}]
-        figures = _figures_by_group(session, scope())
+    with transaction(write=False) as (uow, _call):
+        [stats] = queries.duration_stats(uow.session, scope(), "resolution_s") or [{"n": 0}]
+        figures = _figures_by_group(uow.session, scope())
     assert stats["n"] == len(expected)
     resolution = figures[()]["resolution_s"] if figures else None
     if not expected:
@@ -105,8 +105,8 @@ def test_percentages_stay_within_0_and_100(db, cases):
         rows.append(record(i, at, resolved, reopen_count=reopens if resolved else 0,
                            priority=priority, paused_s=paused))  # fmt: skip
     load(rows)
-    with transaction(write=False) as (session, _call):
-        figures = _figures_by_group(session, scope(("team",)))
+    with transaction(write=False) as (uow, _call):
+        figures = _figures_by_group(uow.session, scope(("team",)))
     for group in figures.values():
         for key, value in group.items():
             if key.endswith("_pct") and value is not None:

@@ -224,16 +224,15 @@ def test_a_locked_postgresql_row_is_a_conflict(pg_db, pg_admin, cli, monkeypatch
 def test_an_update_of_a_record_changed_meanwhile_is_a_conflict(db):
     from svcops.domain.kinds import lifecycle
     from svcops.services.base import transaction
-    from svcops.store import repository as repo
 
     records.open_record("incident", "Printer down")
-    with transaction(write=True) as (session, _call):
-        stale = repo.get_record(session, lifecycle("incident"), "INC-1").record
-        repo.update_record(session, stale, {"title": "first change"})
+    with transaction(write=True) as (uow, _call):
+        stale = uow.records.get_record(lifecycle("incident"), "INC-1").record
+        uow.records.update_record(stale, {"title": "first change"})
         assert stale.version == 2
         stale.version = 1  # as if read before the change above
         with pytest.raises(Conflict, match="INC-1 changed under you"):
-            repo.update_record(session, stale, {"title": "second change"})
+            uow.records.update_record(stale, {"title": "second change"})
     assert records.show_record("incident", "INC-1").record.fields["title"] == "first change"
 
 
@@ -314,11 +313,11 @@ def test_a_read_in_a_group_comes_after_the_writes_before_it_are_committed(db, ca
         records.open_record("incident", "first")
         results.add({"line": 1, "exit": 0, "result": "first"})
         assert capsys.readouterr().out == ""  # waiting for the commit
-        with transaction(write=False) as (session, _call):
+        with transaction(write=False) as (uow, _call):
             assert capsys.readouterr().out == '{"line": 1, "exit": 0, "result": "first"}\n'
             _write_elsewhere(db, "INC-1")  # no lock of line 1 is held any more
             with pytest.raises(DBAPIError):
-                session.info["connection"].exec_driver_sql("SELECT * FROM no_such_table")
+                uow.session.info["connection"].exec_driver_sql("SELECT * FROM no_such_table")
         _open_as_line(results, 3, "second")
     assert capsys.readouterr().out == '{"line": 3, "exit": 0, "result": "second"}\n'
     assert _kept() == [("INC-1", "changed elsewhere"), ("INC-2", "second")]

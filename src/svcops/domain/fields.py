@@ -39,6 +39,8 @@ class Field:
     shown: bool = True  # part of the record every output shows (else: dumps only)
     choices: tuple[str, ...] = ()
     default: str | None = None  # a choice taken when none is given
+    initial: Any = None  # what a new record holds when nothing is given (0 reopens)
+    required: bool = False  # every stored record has it
     low: int = 0
     high: int = 10**12
     column: bool = True  # a column of the record table; else kept in the record's attributes
@@ -88,11 +90,11 @@ _FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0"
 
 # in the order of the record table and of every dump
 RECORD_FIELDS: tuple[Field, ...] = (
-    Field("key", T.TEXT, flat=True),
-    Field("kind", T.TEXT),
-    Field("number", T.WHOLE, shown=False, low=1),
-    Field("title", T.TEXT, flat=True),
-    Field("stage", T.TEXT, flat=True),
+    Field("key", T.TEXT, flat=True, required=True),
+    Field("kind", T.TEXT, required=True),
+    Field("number", T.WHOLE, shown=False, low=1, required=True),
+    Field("title", T.TEXT, flat=True, required=True),
+    Field("stage", T.TEXT, flat=True, required=True),
     Field(
         "priority",
         T.CHOICE,
@@ -100,7 +102,7 @@ RECORD_FIELDS: tuple[Field, ...] = (
         flat=True,
         parse=lambda text, _: check_priority(text),
     ),
-    Field("priority_overridden", T.FLAG, shown=False),
+    Field("priority_overridden", T.FLAG, shown=False, initial=False),
     Field("impact", T.WHOLE, flat=True, low=1, high=3, parse=check_level),
     Field("urgency", T.WHOLE, flat=True, low=1, high=3, parse=check_level),
     Field("service", T.TEXT, flat=True),
@@ -133,15 +135,15 @@ RECORD_FIELDS: tuple[Field, ...] = (
     Field("hold_reason", T.TEXT, common=False),
     Field("held_from", T.TEXT, shown=False),
     Field("held_since", T.TIME, shown=False),
-    Field("paused_s", T.WHOLE, shown=False),
-    Field("opened_at", T.TIME, flat=True),
-    Field("stage_entered_at", T.TIME, shown=False),
+    Field("paused_s", T.WHOLE, shown=False, initial=0),
+    Field("opened_at", T.TIME, flat=True, required=True),
+    Field("stage_entered_at", T.TIME, shown=False, required=True),
     Field("first_response_at", T.TIME, flat=True),
     Field("resolved_at", T.TIME, flat=True),
     Field("first_resolved_at", T.TIME, shown=False),
     Field("closed_at", T.TIME, flat=True),
-    Field("reopen_count", T.WHOLE, flat=True, high=10**9),
-    Field("version", T.WHOLE, shown=False, low=1),
+    Field("reopen_count", T.WHOLE, flat=True, high=10**9, initial=0),
+    Field("version", T.WHOLE, shown=False, low=1, initial=1),
     Field("external_id", T.TEXT, shown=False, flat=True),
     Field("source_hash", T.TEXT, shown=False),
 )

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from functools import cached_property
-
-from sqlmodel import Session
 
 from svcops.config import Settings, get_settings, pinned_settings
 from svcops.domain.clock import clock
 from svcops.domain.errors import InvalidInput
 from svcops.domain.numbers import whole_number
 from svcops.domain.timeparse import format_instant, load_zone, parse_when
-from svcops.store.repository import add_event
 from svcops.store.tables import StoredRecord
-from svcops.store.uow import Held, held_connections, unit_of_work
+from svcops.store.uow import Held, held_connections
+from svcops.store.work import UnitOfWork, begin
+
+# how a use case gets its unit of work: (database url, write=, snapshot=) -> one unit of work
+Units = Callable[..., AbstractContextManager[UnitOfWork]]
+_units: ContextVar[Units] = ContextVar("svcops_units", default=begin)
 
 FUTURE_SLACK = timedelta(minutes=1)  # tolerate clocks a little apart between machines
 
@@ -57,11 +60,21 @@ class Call:
 
 
 @contextmanager
-def transaction(*, write: bool, snapshot: bool = False) -> Iterator[tuple[Session, Call]]:
+def transaction(*, write: bool, snapshot: bool = False) -> Iterator[tuple[UnitOfWork, Call]]:
     """One unit of work with its call context."""
     call = Call(get_settings())
-    with unit_of_work(call.settings.database_url, write=write, snapshot=snapshot) as session:
-        yield session, call
+    with _units.get()(call.settings.database_url, write=write, snapshot=snapshot) as uow:
+        yield uow, call
+
+
+@contextmanager
+def use_units(units: Units) -> Iterator[None]:
+    """Use cases called inside get their units of work from `units` (tests: an in-memory one)."""
+    token = _units.set(units)
+    try:
+        yield
+    finally:
+        _units.reset(token)
 
 
 def clean_text(value: str | None, what: str, *, required: bool = False) -> str | None:
@@ -84,10 +97,12 @@ def required_text(value: str | None, what: str) -> str:
 
 
 def record_event(
-    session: Session, call: Call, record: StoredRecord, action: str, at: datetime, **kw: str | None
+    uow: UnitOfWork, call: Call, record: StoredRecord, action: str, at: datetime, **kw: str | None
 ) -> None:
     """Append one event to `record`'s audit trail, by the current actor."""
-    add_event(session, record, action, at=at, recorded_at=call.now, actor=call.settings.actor, **kw)
+    uow.records.add_event(
+        record, action, at=at, recorded_at=call.now, actor=call.settings.actor, **kw
+    )
 
 
 def parse_count(value: int | str | None, option: str) -> int | None:

@@ -6,7 +6,6 @@ from svcops.domain.lifecycle import check_after_opening
 from svcops.domain.vocabulary import CHANNELS, DIRECTIONS, choice
 from svcops.services.base import clean_text, record_event, transaction
 from svcops.services.views import ContactView, contact_views
-from svcops.store import repository as repo
 
 
 def log_contact(
@@ -22,20 +21,17 @@ def log_contact(
     channel_name = choice(channel, CHANNELS, "channel")
     direction_name = choice(direction, DIRECTIONS, "direction")
     text = clean_text(note, "--note")
-    with transaction(write=True) as (session, call):
+    with transaction(write=True) as (uow, call):
         moment = call.when(at)
-        record = repo.get_any_record(session, key, lock=True).record
+        record = uow.records.get_any_record(key, lock=True).record
         check_after_opening(moment, record.opened_at, record.key, "--at")
         who = clean_text(agent, "--agent") or call.settings.actor
-        repo.add_contact(
-            session, record, channel_name, direction_name, moment, agent=who, note=text
-        )
+        uow.records.add_contact(record, channel_name, direction_name, moment, agent=who, note=text)
         if direction_name == "outbound" and (
             record.first_response_at is None or moment < record.first_response_at
         ):
-            repo.update_record(session, record, {"first_response_at": moment})
-        record_event(
-            session, call, record, "contact", moment,
+            uow.records.update_record(record, {"first_response_at": moment})
+        record_event(uow, call, record, "contact", moment,
             to_value=f"{direction_name} {channel_name}", note=text,
         )  # fmt: skip
         return ContactView(record.key, channel_name, direction_name, moment, who, text)
@@ -43,7 +39,7 @@ def log_contact(
 
 def list_contacts(key: str) -> list[ContactView]:
     """Every contact on one record, oldest first."""
-    with transaction(write=False) as (session, _call):
-        record = repo.get_any_record(session, key).record
+    with transaction(write=False) as (uow, _call):
+        record = uow.records.get_any_record(key).record
         assert record.id is not None
-        return contact_views({record.id: record.key}, repo.contacts_of(session, [record.id]))
+        return contact_views({record.id: record.key}, uow.records.contacts_of([record.id]))

@@ -10,9 +10,7 @@ from svcops.domain.errors import InvalidInput
 from svcops.services.base import clean_text, required_text, transaction
 from svcops.services.feedback import FeedbackView, feedback_views
 from svcops.services.views import ContactView, RecordView, contact_views, record_view
-from svcops.store import repository as repo
-from svcops.store.customers import CustomerStore
-from svcops.store.feedback import FeedbackFilter, FeedbackStore
+from svcops.store.feedback import FeedbackFilter
 from svcops.store.tables import Customer
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -48,33 +46,33 @@ def add_customer(name: str, *, email: str | None = None, org: str | None = None)
     clean_email = clean_text(email, "--email")
     if clean_email is not None and not _EMAIL.match(clean_email):
         raise InvalidInput(f"--email {clean_email!r} is not an email address")
-    with transaction(write=True) as (session, call):
-        key, _number = repo.next_key(session, "CUS")
+    with transaction(write=True) as (uow, call):
+        key, _number = uow.records.next_key("CUS")
         view = CustomerView(key, clean_name, clean_email, clean_text(org, "--org"))
-        repo.insert_row(session, "customer", {**view.as_dict(), "created_at": call.now})
+        uow.records.insert_row("customer", {**view.as_dict(), "created_at": call.now})
         return view
 
 
 def list_customers(*, org: str | None = None) -> list[CustomerView]:
     """Customers in key order, optionally of one organisation."""
-    with transaction(write=False) as (session, _call):
-        return [_view(c) for c in CustomerStore(session).find(org=org)]
+    with transaction(write=False) as (uow, _call):
+        return [_view(c) for c in uow.customers.find(org=org)]
 
 
 def show_customer(key: str) -> CustomerDetail:
     """A customer with their records, contacts and feedback."""
     from svcops.domain.kinds import LIFECYCLES
 
-    with transaction(write=False) as (session, call):
-        customer = repo.get_customer(session, key)
+    with transaction(write=False) as (uow, call):
+        customer = uow.records.get_customer(key)
         assert customer.id is not None
-        rows = repo.records_of_customer(session, customer.id)
+        rows = uow.records.records_of_customer(customer.id)
         records = [record_view(LIFECYCLES[r.record.kind], r) for r in rows]
         keys = {r.record.id: r.record.key for r in rows if r.record.id is not None}
         return CustomerDetail(
             _view(customer),
             records,
-            contact_views(keys, repo.contacts_of(session, list(keys))),
-            feedback_views(FeedbackStore(session), FeedbackFilter(record_ids=list(keys))),
+            contact_views(keys, uow.records.contacts_of(list(keys))),
+            feedback_views(uow.feedback, FeedbackFilter(record_ids=list(keys))),
             call.settings.dimensions,
         )

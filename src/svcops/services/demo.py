@@ -68,10 +68,8 @@ def build_demo(
     rng = random.Random(seed)
     now = clock.now()
     scenario = Scenario(rng, now, days)
-    with transaction(write=True) as (session, _call):
-        from svcops.store.demo_mark import DemoDatabase
-
-        database = DemoDatabase(session)
+    with transaction(write=True) as (uow, _call):
+        database = uow.demo
         if database.holds_records():
             raise InvalidInput(
                 "the demo database already holds records",

@@ -11,21 +11,14 @@ from typing import Any
 
 from svcops.domain.documents import json_value
 from svcops.domain.errors import InvalidInput
+from svcops.domain.fields import COLUMN_NAMES, TIME_NAMES
 from svcops.domain.numbers import whole_number
 from svcops.domain.timeparse import check_range
 
 TYPES = ("counter", "customer", "record", "event", "contact", "feedback")  # in export order
-RECORD_FIELDS = (
-    "key", "kind", "number", "title", "stage", "priority", "priority_overridden", "impact",
-    "urgency", "service", "category", "channel", "customer", "assignee", "team", "problem",
-    "root_cause", "workaround", "model", "due_at", "hold_reason", "held_from", "held_since",
-    "paused_s", "opened_at", "stage_entered_at", "first_response_at", "resolved_at",
-    "first_resolved_at", "closed_at", "reopen_count", "version", "external_id", "source_hash",
-)  # fmt: skip
-TIME_FIELDS = {
-    "due_at", "held_since", "opened_at", "stage_entered_at", "first_response_at", "resolved_at",
-    "first_resolved_at", "closed_at", "at", "recorded_at", "received_at", "created_at",
-}  # fmt: skip
+# a record's fields in an export: every column of the catalogue, then the kind's own
+RECORD_FIELDS = COLUMN_NAMES
+TIME_FIELDS = TIME_NAMES | {"at", "recorded_at", "received_at", "created_at"}
 
 
 @dataclass

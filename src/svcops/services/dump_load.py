@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from svcops.domain.fields import Field, Type, field_named, own_fields
 from svcops.domain.kinds import LIFECYCLES
-from svcops.domain.priority import PRIORITIES
-from svcops.domain.vocabulary import CHANNELS, DELIVERY_MODELS, DIRECTIONS
-from svcops.services.dump_lines import RECORD_FIELDS, TIME_FIELDS, TYPES, ImportSummary, Line
+from svcops.domain.lifecycle import Lifecycle
+from svcops.domain.vocabulary import CHANNELS, DIRECTIONS
+from svcops.services.dump_lines import RECORD_FIELDS, TYPES, ImportSummary, Line
 from svcops.store.dump import BATCH, DumpWriter
 
 EVENT_FIELDS = ("record_id", "at", "recorded_at", "actor", "action", "from_value", "to_value",
@@ -128,44 +129,34 @@ class Loader:
             key = str(line.key("key", (life.prefix,)))
             self._once("record", key, line)
             stages = tuple(stage.name for stage in life.stages)
-            customer = line.key("customer", ("CUS",), required=False)
-            values: dict[str, Any] = {
-                "key": key,
-                "kind": kind,
-                "number": line.whole("number", 1, 10**12, required=True),
-                "title": line.text("title", required=True),
-                "stage": line.text("stage", required=True, choices=stages),
-                "priority": line.text("priority", choices=PRIORITIES),
-                "priority_overridden": bool(line.get("priority_overridden")),
-                "impact": line.whole("impact", 1, 3),
-                "urgency": line.whole("urgency", 1, 3),
-                "channel": line.text("channel", choices=CHANNELS),
-                "model": line.text("model", choices=DELIVERY_MODELS),
-                "hold_reason": line.text("hold_reason"),
-                "held_from": line.text("held_from", choices=stages),
-                "paused_s": line.whole("paused_s", 0, 10**12, default=0),
-                "reopen_count": line.whole("reopen_count", 0, 10**9, default=0),
-                "version": line.whole("version", 1, 10**12, default=1),
-                "customer_id": self._customer_id(line, customer),
-                "problem_id": None,  # set once every record is in (see _link)
-            }  # fmt: skip
-            for name in ("service", "category", "assignee", "team", "root_cause", "workaround",
-                         "external_id", "source_hash"):  # fmt: skip
-                values[name] = line.text(name)
-            for name in RECORD_FIELDS:
-                if name in TIME_FIELDS:
-                    values[name] = line.time(
-                        name, required=name in ("opened_at", "stage_entered_at")
-                    )
+            values: dict[str, Any] = {"key": key, "kind": kind, "problem_id": None}  # see _link
+            for f in RECORD_COLUMNS:
+                if f.name in values:
+                    continue
+                if f.name == "customer":
+                    customer = line.key("customer", ("CUS",), required=False)
+                    values["customer_id"] = self._customer_id(line, customer)
+                elif f.name in ("stage", "held_from"):  # the kind's own stages
+                    values[f.name] = line.text(f.name, required=f.required, choices=stages)
+                elif f.type is not Type.KEY:
+                    values[f.name] = _value(line, f)
+            attributes = {f.name: _value(line, f) for f in own_fields(life.fields)}
+            values["attributes"] = {k: v for k, v in attributes.items() if v is not None} or None
             if values["number"] != int(key.split("-")[1]):
                 raise line.fail(f"number {values['number']} does not match key {key}")
-            problem = line.key("problem", ("PRB",), required=False)
-            if problem is not None:
-                if kind != "incident":
-                    raise line.fail(f"only incidents link to problems, not {key}")
-                self.links.append((line, key, problem))
+            self._link_later(line, life, key)
             rows.append(values)
         self._upsert("record", rows, self.record_ids)
+
+    def _link_later(self, line: Line, life: Lifecycle, key: str) -> None:
+        """A record's link to the record it points at, made once every record is in."""
+        if line.get("problem") is None:
+            return
+        if not life.links_to:
+            linking = " and ".join(k.plural for k in LIFECYCLES.values() if k.links_to)
+            raise line.fail(f"only {linking} link to problems, not {key}")
+        target = str(line.key("problem", (LIFECYCLES[life.links_to].prefix,)))
+        self.links.append((line, key, target))
 
     def _once(self, kind: str, key: str, line: Line) -> None:
         """A key may appear once per import and type: twice would silently overwrite."""
@@ -246,3 +237,19 @@ class Loader:
             if problem_id is None:
                 raise line.fail(f"{key} links to unknown problem {problem!r}")
             self.store.link(key, problem_id)
+
+
+RECORD_COLUMNS = tuple(field_named(name) for name in RECORD_FIELDS)
+
+
+def _value(line: Line, f: Field) -> Any:
+    """A record field of an export line, checked by its type in the catalogue."""
+    if f.type is Type.TIME:
+        value: Any = line.time(f.name, required=f.required)
+        # a kind's own time is kept as the export writes it (attributes hold JSON)
+        return value if f.column or value is None else line.get(f.name)
+    if f.type is Type.WHOLE:
+        return line.whole(f.name, f.low, f.high, required=f.required, default=f.initial)
+    if f.type is Type.FLAG:
+        return bool(line.get(f.name)) if line.get(f.name) is not None else f.initial
+    return line.text(f.name, required=f.required, choices=f.choices)

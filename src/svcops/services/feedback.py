@@ -9,10 +9,10 @@ from typing import Any
 
 from svcops.domain.errors import InvalidInput, NotFound
 from svcops.domain.feedback import CES, CSAT, QUALITY
+from svcops.domain.keys import lookup_key
 from svcops.domain.kinds import LIFECYCLES
 from svcops.domain.timeparse import format_instant
 from svcops.services.base import clean_text, parse_count, record_event, transaction
-from svcops.store import repository as repo
 from svcops.store.feedback import FeedbackFilter, FeedbackStore
 from svcops.store.tables import Feedback
 
@@ -61,7 +61,7 @@ def add_feedback(
     given = {name: value for name, value in (scores or {}).items() if value is not None}
     csat_score = CSAT.check("csat", csat) if csat is not None else None
     ces_score = CES.check("ces", ces) if ces is not None else None
-    with transaction(write=True) as (session, call):
+    with transaction(write=True) as (uow, call):
         dimensions = call.settings.dimensions
         unknown = sorted(set(given) - set(dimensions))
         if unknown:
@@ -74,21 +74,21 @@ def add_feedback(
             options = ", ".join(f"--{d}" for d in ("csat", "ces", *dimensions))
             raise InvalidInput(f"feedback needs at least one score: {options}")
         moment = call.when(at)
-        record = repo.get_any_record(session, for_key, lock=True).record
+        record = uow.records.get_any_record(for_key, lock=True).record
         life = LIFECYCLES[record.kind]
         if not life.customer_facing:
             kinds = " and ".join(lc.plural for lc in LIFECYCLES.values() if lc.customer_facing)
             raise InvalidInput(f"feedback is about {kinds}; {record.key} is {life.a_noun}")
         if moment < record.opened_at:
             raise InvalidInput(f"--at {format_instant(moment)} is before {record.key} was opened")
-        key, _number = repo.next_key(session, "FB")
+        key, _number = uow.records.next_key("FB")
         assert record.id is not None
         response = Feedback(
             key=key, record_id=record.id, csat=csat_score, ces=ces_score,
             comment=clean_text(comment, "--comment"), received_at=moment,
         )  # fmt: skip
-        FeedbackStore(session).add(response, quality)
-        record_event(session, call, record, "feedback", moment, to_value=key)
+        uow.feedback.add(response, quality)
+        record_event(uow, call, record, "feedback", moment, to_value=key)
         return _view(response, record.key, quality), dimensions
 
 
@@ -115,22 +115,22 @@ def list_feedback(
 ) -> FeedbackPage:
     """Responses newest first, for one record or all; `--since/--until` on received_at."""
     count = parse_count(limit, "--limit")
-    with transaction(write=False) as (session, call):
+    with transaction(write=False) as (uow, call):
         start, end = call.period(since, until)
         record_ids = None
         if for_key:
-            record = repo.get_any_record(session, for_key).record
+            record = uow.records.get_any_record(for_key).record
             assert record.id is not None
             record_ids = [record.id]
-        store, flt = FeedbackStore(session), FeedbackFilter(record_ids, start, end)
+        store, flt = uow.feedback, FeedbackFilter(record_ids, start, end)
         views = feedback_views(store, flt, count or None)
         return FeedbackPage(views, store.count(flt), call.settings.dimensions)
 
 
 def show_feedback(key: str) -> tuple[FeedbackView, tuple[str, ...]]:
-    with transaction(write=False) as (session, call):
-        flt = FeedbackFilter(key=repo.normalise_key(key))
-        found = feedback_views(FeedbackStore(session), flt)
+    with transaction(write=False) as (uow, call):
+        flt = FeedbackFilter(key=lookup_key(key))
+        found = feedback_views(uow.feedback, flt)
         if not found:
             raise NotFound(f"no feedback {key.strip()!r}", hint="feedback keys look like FB-7")
         return found[0], call.settings.dimensions

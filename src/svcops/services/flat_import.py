@@ -29,14 +29,14 @@ def import_records(
     life = lifecycle(kind)
     if fmt not in ("csv", "ndjson"):
         raise InvalidInput(f"--input-format {fmt!r}: import reads csv or ndjson")
-    with transaction(write=True) as (session, call):
+    with transaction(write=True) as (uow, call):
         reader = _FlatReader(life, call)
 
         def cases(_summary: HistorySummary) -> Iterator[Case]:
             for where, row in _flat_rows(life, source, fmt):
                 yield reader.case(where, row)
 
-        return load_cases(session, call, life, cases, progress)
+        return load_cases(uow, call, life, cases, progress)
 
 
 def _flat_rows(

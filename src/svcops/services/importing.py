@@ -14,8 +14,8 @@ from svcops.domain.lifecycle import Lifecycle
 from svcops.services.base import Call
 from svcops.services.rebuild import Case, HistorySummary, _Made, _RowMaker
 from svcops.services.worker import in_worker, paused_gc
-from svcops.store.imports import Rows, Writer
-from svcops.store.uow import Session  # a stop-gap until the unit of work is passed in
+from svcops.store.imports import Rows
+from svcops.store.work import UnitOfWork
 
 csv.field_size_limit(16 * 1024 * 1024)  # long notes and descriptions are data, not errors
 NOTE = "imported"  # every imported event's note
@@ -23,7 +23,7 @@ TEXT_FIELDS = ("title", "service", "category", "team", "assignee", "root_cause",
 
 
 def load_cases(
-    session: Session, call: Call, life: Lifecycle,
+    uow: UnitOfWork, call: Call, life: Lifecycle,
     cases: Callable[[HistorySummary], Iterable[Case]],
     progress: Callable[[int, int | None], None] | None,
 ) -> HistorySummary:  # fmt: skip
@@ -34,7 +34,7 @@ def load_cases(
     """
     recorded = {"recorded_at": int(call.now.timestamp()), "actor": call.settings.actor,
                 "note": NOTE}  # fmt: skip
-    writer = Writer(session, kind=life.kind, prefix=life.prefix, recorded=recorded)
+    writer = uow.import_writer(kind=life.kind, prefix=life.prefix, recorded=recorded)
     maker = _RowMaker(call.settings, life, writer.next_id, writer.last_number)
 
     def produce() -> Iterator[Rows | _Made]:

@@ -40,7 +40,7 @@ def _import_log_rows(
     for needed in (mapping.case, mapping.time, mapping.stage, *mapping.fields.values()):
         if needed not in columns:
             raise InvalidInput(f"line 1: the log has no column {needed!r} (mapping names it)")
-    with transaction(write=True) as (session, call):
+    with transaction(write=True) as (uow, call):
 
         def cases(summary: HistorySummary) -> Iterator[Case]:
             fingerprints, rules = Fingerprints(), asdict(mapping)  # a case: its rows, as mapped
@@ -60,7 +60,7 @@ def _import_log_rows(
                            logs_contact=bool(fields.get("channel")), external_id=case_id,
                            fingerprint=fingerprints.of([rules, case_id, seen]))  # fmt: skip
 
-        return load_cases(session, call, life, cases, progress)
+        return load_cases(uow, call, life, cases, progress)
 
 
 LogRow = tuple[datetime, int, str | None, dict[str, str]]  # time, line, stage, field values

@@ -8,6 +8,7 @@ as an anomaly. Nothing here touches a database, so it runs in the import's worke
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -186,7 +187,7 @@ class _RowMaker:
             "channel": fields.get("channel") or self.settings.default_channel,
             "due_at": _epoch(fields.get("due_at")), "customer_id": None, "problem_id": None,
             "version": 1, "external_id": case.external_id, "source_hash": case.fingerprint,
-            "attributes": case.attributes, **history.values,
+            "attributes": _json(case.attributes), **history.values,
         }  # fmt: skip
         for name in self.text_columns:
             row[name] = fields.get(name)
@@ -265,3 +266,8 @@ def _first(change: tuple[datetime, str]) -> datetime:
 
 def _epoch(value: Any) -> int | None:
     return None if value is None else int(value.timestamp())
+
+
+def _json(attributes: dict[str, Any] | None) -> str | None:
+    """A kind's own fields as their JSON column stores them (rows go to the driver as they are)."""
+    return None if attributes is None else json.dumps(attributes, ensure_ascii=False)

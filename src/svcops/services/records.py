@@ -6,8 +6,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from svcops.domain import lifecycle as lc
 from svcops.domain.errors import InvalidInput, TransitionNotAllowed
 from svcops.domain.fields import Type, open_options
@@ -34,32 +32,32 @@ from svcops.services.views import (
     event_view,
     record_view,
 )
-from svcops.store import repository as repo
-from svcops.store.repository import RecordRow
+from svcops.store.records import RecordFilter, RecordRow
 from svcops.store.tables import StoredRecord
+from svcops.store.work import UnitOfWork
 
 DEFAULT_LIMIT = 50
 
 
-def _view(session: Session, life: Lifecycle, row: RecordRow) -> RecordView:
+def _view(uow: UnitOfWork, life: Lifecycle, row: RecordRow) -> RecordView:
     record = row.record
     linked = None
     if life.linked_from:
         assert record.id is not None
-        linked = repo.linked_incidents(session, [record.id]).get(record.id, [])
+        linked = uow.records.linked_incidents([record.id]).get(record.id, [])
     view = record_view(life, row, linked)
     target = lifecycle(life.links_to) if life.links_to else None
     if target is not None and target.known_error_stage:  # what its register says about it
-        view = replace(view, known_errors=_known_errors(session, target, record))
+        view = replace(view, known_errors=_known_errors(uow, target, record))
     return view
 
 
 def _known_errors(
-    session: Session, register: Lifecycle, record: StoredRecord
+    uow: UnitOfWork, register: Lifecycle, record: StoredRecord
 ) -> tuple[KnownErrorView, ...]:
     found = []
-    matching = repo.known_errors_matching(
-        session, register.kind, register.known_error_stage, record.service, record.category
+    matching = uow.records.known_errors_matching(
+        register.kind, register.known_error_stage, record.service, record.category
     )
     for problem in matching:
         on = "service" if record.service and problem.service == record.service else "category"
@@ -108,17 +106,16 @@ def open_record(
     clean_title = required_text(title, "the title")
     impact_level = check_level(impact if impact is not None else 3, "impact")
     urgency_level = check_level(urgency if urgency is not None else 3, "urgency")
-    with transaction(write=True) as (session, call):
+    with transaction(write=True) as (uow, call):
         opened_at = call.when(at)
         matrix_priority = priority_for(impact_level, urgency_level, call.settings.matrix)
         chosen = check_priority(priority) if priority else matrix_priority
         channel_name = choice(channel or call.settings.default_channel, CHANNELS, "channel")
         values, attributes = _own_values(life, own, call, opened_at)
-        customer_row = repo.get_customer(session, customer) if customer else None
-        key, number = repo.next_key(session, life.prefix)
+        customer_row = uow.records.get_customer(customer) if customer else None
+        key, number = uow.records.next_key(life.prefix)
         progress = lc.start(life, opened_at)
-        record = repo.insert_record(
-            session,
+        record = uow.records.insert_record(
             {
                 "key": key,
                 "kind": life.kind,
@@ -140,7 +137,7 @@ def open_record(
             },
         )
         record_event(
-            session,
+            uow,
             call,
             record,
             "open",
@@ -149,18 +146,17 @@ def open_record(
             note=clean_text(note, "--note"),
         )
         if record.priority_overridden:
-            record_event(
-                session, call, record, "priority_override", opened_at,
+            record_event(uow, call, record, "priority_override", opened_at,
                 from_value=matrix_priority, to_value=chosen,
                 note=f"matrix: impact {impact_level}, urgency {urgency_level} -> {matrix_priority}",
             )  # fmt: skip
         if channel_name not in UNATTENDED_CHANNELS and life.customer_facing:
-            repo.add_contact(session, record, channel_name, "inbound", opened_at)
+            uow.records.add_contact(record, channel_name, "inbound", opened_at)
             record_event(
-                session, call, record, "contact", opened_at, to_value=f"inbound {channel_name}"
+                uow, call, record, "contact", opened_at, to_value=f"inbound {channel_name}"
             )
         customer_key = customer_row.key if customer_row else None
-        return _view(session, life, RecordRow(record, customer_key, None))
+        return _view(uow, life, RecordRow(record, customer_key, None))
 
 
 def _own_values(
@@ -220,19 +216,19 @@ def move_record(
         "workaround": clean_text(workaround, "--workaround"),
     }
     text = clean_text(note, "--note")
-    with transaction(write=True) as (session, call):
+    with transaction(write=True) as (uow, call):
         moment = call.when(at)
-        row = repo.get_record(session, life, key, lock=True)
-        apply_move(session, call, life, row.record, verb, moment, to=to, given=given, note=text)
+        row = uow.records.get_record(life, key, lock=True)
+        apply_move(uow, call, life, row.record, verb, moment, to=to, given=given, note=text)
         if resolve_incidents:
             if life.state_of(row.record.stage) is not State.RESOLVED:
                 raise InvalidInput("--resolve-incidents goes with a move that resolves the problem")
-            _resolve_linked_incidents(session, call, life, row.record, moment)
-        return _view(session, life, row)
+            _resolve_linked_incidents(uow, call, life, row.record, moment)
+        return _view(uow, life, row)
 
 
 def apply_move(
-    session: Session,
+    uow: UnitOfWork,
     call: Call,
     life: Lifecycle,
     record: StoredRecord,
@@ -254,12 +250,11 @@ def apply_move(
     for name in transition.requires:
         if name in ("root_cause", "workaround"):
             changes[name] = given[name]
-    repo.update_record(session, record, changes)
+    uow.records.update_record(record, changes)
     detail = given.get("reason") if "reason" in transition.requires else None
     if "root_cause" in transition.requires:
         detail = f"root cause: {given['root_cause']}; workaround: {given['workaround']}"
-    record_event(
-        session, call, record, transition.verb, moment,
+    record_event(uow, call, record, transition.verb, moment,
         from_value=before.stage, to_value=after.stage, note=_note(detail, note),
     )  # fmt: skip
 
@@ -269,16 +264,16 @@ def _linked_kinds() -> str:
 
 
 def _resolve_linked_incidents(
-    session: Session, call: Call, life: Lifecycle, problem: StoredRecord, moment: datetime
+    uow: UnitOfWork, call: Call, life: Lifecycle, problem: StoredRecord, moment: datetime
 ) -> None:
     incident = lifecycle(life.linked_from)
     note = f"resolved with {life.noun} {problem.key}"
-    for linked in repo.linked_records(session, problem, lock=True):
+    for linked in uow.records.linked_records(problem, lock=True):
         state = incident.state_of(linked.stage)
         if state is State.PAUSED:
-            apply_move(session, call, incident, linked, "resume", moment, note=note)
+            apply_move(uow, call, incident, linked, "resume", moment, note=note)
         if state in (State.OPEN, State.PAUSED):
-            apply_move(session, call, incident, linked, "resolve", moment, note=note)
+            apply_move(uow, call, incident, linked, "resolve", moment, note=note)
 
 
 def link_incident(
@@ -299,11 +294,11 @@ def link_record(
     problems = lifecycle(incidents.links_to)
     problem = target_key
     text = clean_text(note, "--note")
-    with transaction(write=True) as (session, call):
+    with transaction(write=True) as (uow, call):
         moment = call.when(at)
-        row = repo.get_record(session, incidents, key, lock=True)
+        row = uow.records.get_record(incidents, key, lock=True)
         record, old = row.record, row.problem
-        target = repo.get_record(session, problems, problem, lock=True).record if problem else None
+        target = uow.records.get_record(problems, problem, lock=True).record if problem else None
         if target is not None and problems.state_of(target.stage) is State.FINAL:
             raise TransitionNotAllowed(
                 f"{target.key} is {target.stage}; link {incidents.plural} to an open "
@@ -313,16 +308,16 @@ def link_record(
         if new is None and old is None:
             raise InvalidInput(f"{record.key} is not linked to {problems.a_noun}")
         if old == new:
-            return _view(session, incidents, row)
-        repo.update_record(session, record, {"problem_id": target.id if target else None})
+            return _view(uow, incidents, row)
+        uow.records.update_record(record, {"problem_id": target.id if target else None})
         action = "link" if target is not None else "unlink"
-        record_event(session, call, record, action, moment, from_value=old, to_value=new, note=text)
+        record_event(uow, call, record, action, moment, from_value=old, to_value=new, note=text)
         for key_of_problem in (old, new):
             if key_of_problem is not None:
-                side = repo.get_record(session, problems, key_of_problem).record
+                side = uow.records.get_record(problems, key_of_problem).record
                 change = "link" if key_of_problem == new else "unlink"
-                record_event(session, call, side, change, moment, to_value=record.key, note=text)
-        return _view(session, incidents, replace(row, problem=new))
+                record_event(uow, call, side, change, moment, to_value=record.key, note=text)
+        return _view(uow, incidents, replace(row, problem=new))
 
 
 def assign_record(
@@ -338,9 +333,9 @@ def assign_record(
     life = lifecycle(kind)
     agent = required_text(assignee, "--to")
     new_team = clean_text(team, "--team")
-    with transaction(write=True) as (session, call):
+    with transaction(write=True) as (uow, call):
         moment = call.when(at)
-        row = repo.get_record(session, life, key, lock=True)
+        row = uow.records.get_record(life, key, lock=True)
         record = row.record
         if life.state_of(record.stage) is State.FINAL:
             raise TransitionNotAllowed(
@@ -351,14 +346,13 @@ def assign_record(
         changes = {}
         for action, field, value in [("assign", "assignee", agent), ("team", "team", new_team)]:
             if value is not None and value != getattr(record, field):
-                record_event(
-                    session, call, record, action, moment,
+                record_event(uow, call, record, action, moment,
                     from_value=getattr(record, field), to_value=value, note=text,
                 )  # fmt: skip
                 changes[field] = value
         if changes:
-            repo.update_record(session, record, changes)
-        return _view(session, life, row)
+            uow.records.update_record(record, changes)
+        return _view(uow, life, row)
 
 
 def list_records(
@@ -387,9 +381,9 @@ def list_records(
             )
         wanted_stages.append(life.known_error_stage)
     wanted_priorities = [check_priority(p) for p in _split(priorities)]
-    with transaction(write=False) as (session, call):
+    with transaction(write=False) as (uow, call):
         start, end = call.period(since, until)
-        flt = repo.RecordFilter(
+        flt = RecordFilter(
             stages=wanted_stages,
             priorities=wanted_priorities,
             assignee=assignee,
@@ -401,10 +395,10 @@ def list_records(
             breached_by=call.now if breached else None,
             sla=call.settings.sla,
         )
-        rows, total = repo.list_records(session, life.kind, flt)
+        rows, total = uow.records.list_records(life.kind, flt)
         incidents: dict[int, list[str]] = {}
         if life.linked_from:
-            incidents = repo.linked_incidents(session, [r.record.id for r in rows if r.record.id])
+            incidents = uow.records.linked_incidents([r.record.id for r in rows if r.record.id])
         views = [record_view(life, row, incidents.get(row.record.id or 0, [])) for row in rows]
         return RecordPage(views, total)
 
@@ -416,17 +410,17 @@ def _split(values: list[str] | None) -> list[str]:
 
 def show_record(kind: str, key: str) -> RecordDetail:
     life = lifecycle(kind)
-    with transaction(write=False) as (session, _call):
-        row = repo.get_record(session, life, key)
+    with transaction(write=False) as (uow, _call):
+        row = uow.records.get_record(life, key)
         record = row.record
         assert record.id is not None
-        contacts = contact_views({record.id: record.key}, repo.contacts_of(session, [record.id]))
-        events = [event_view(e) for e in repo.events_of(session, record)]
-        return RecordDetail(_view(session, life, row), contacts, events)
+        contacts = contact_views({record.id: record.key}, uow.records.contacts_of([record.id]))
+        events = [event_view(e) for e in uow.records.events_of(record)]
+        return RecordDetail(_view(uow, life, row), contacts, events)
 
 
 def record_history(kind: str, key: str) -> tuple[str, list[EventView]]:
     life = lifecycle(kind)
-    with transaction(write=False) as (session, _call):
-        record = repo.get_record(session, life, key).record
-        return record.key, [event_view(e) for e in repo.events_of(session, record)]
+    with transaction(write=False) as (uow, _call):
+        record = uow.records.get_record(life, key).record
+        return record.key, [event_view(e) for e in uow.records.events_of(record)]

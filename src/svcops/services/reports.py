@@ -76,7 +76,7 @@ def metrics_report(
     """The metrics for [since, until) (default: the last 7 days), grouped `by`."""
     wanted_kinds = _kinds(kinds)
     groups = _groups(by)
-    with transaction(write=False) as (session, call):
+    with transaction(write=False) as (uow, call):
         start, end = call.period(since, until)
         end = end or call.now
         start = start or end - timedelta(days=DEFAULT_DAYS)
@@ -110,7 +110,7 @@ def metrics_report(
                 groups=column_groups, open_stages=open_stages, sla=call.settings.sla,
                 dimensions=call.settings.dimensions,
             )  # fmt: skip
-            results.append((label, figures_by_group(session, scope)))
+            results.append((label, figures_by_group(uow.session, scope)))
     reports: list[GroupReport] = []
     for index in range(1, len(results)):
         label, current = results[index]

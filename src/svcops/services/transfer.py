@@ -13,12 +13,14 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from svcops.domain.fields import own_fields
+from svcops.domain.kinds import LIFECYCLES
 from svcops.domain.timeparse import format_instant
 from svcops.services.base import transaction
 from svcops.services.dump_lines import RECORD_FIELDS, TIME_FIELDS, ImportSummary, parse_lines
 from svcops.services.dump_load import Loader
 from svcops.store import files
-from svcops.store.dump import DumpReader, DumpWriter
+from svcops.store.dump import DumpReader
 
 
 def _out(value: Any, name: str) -> Any:
@@ -31,8 +33,8 @@ def _out(value: Any, name: str) -> Any:
 
 def export_lines() -> Iterator[str]:
     """The database as NDJSON lines, streamed (one read transaction)."""
-    with transaction(write=False, snapshot=True) as (session, _call):
-        for obj in _export_objects(DumpReader(session)):
+    with transaction(write=False, snapshot=True) as (uow, _call):
+        for obj in _export_objects(uow.dump_reader):
             yield json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -70,6 +72,10 @@ def _export_objects(reader: DumpReader) -> Iterator[dict[str, Any]]:
                 obj[name] = record_keys.get(values["problem_id"])
             else:
                 obj[name] = _out(values[name], name)
+        own = own_fields(LIFECYCLES[values["kind"]].fields)
+        if own:  # a kind's own fields follow the columns, null when not given
+            attributes = values["attributes"] or {}
+            obj.update({f.name: attributes.get(f.name) for f in own})
         yield obj
     for row in reader.events():
         yield {"type": "event", "record": record_keys[row["record_id"]],
@@ -91,8 +97,8 @@ def _export_objects(reader: DumpReader) -> Iterator[dict[str, Any]]:
 def import_dump(lines: Iterable[str]) -> ImportSummary:
     """Load an export into this database, in one transaction."""
     summary = ImportSummary()
-    with transaction(write=True) as (session, _call):
-        loader = Loader(DumpWriter(session), summary)
+    with transaction(write=True) as (uow, _call):
+        loader = Loader(uow.dump_writer, summary)
         for line in parse_lines(lines):
             loader.take(line)
         loader.finish()

@@ -9,7 +9,7 @@ from typing import Any
 
 from svcops.domain.fields import shown_fields
 from svcops.domain.lifecycle import Lifecycle
-from svcops.store.repository import RecordRow
+from svcops.store.records import RecordRow
 
 EVENT_FIELDS = ("at", "actor", "action", "from", "to", "note")
 CONTACT_FIELDS = ("record", "channel", "direction", "at", "agent", "note")

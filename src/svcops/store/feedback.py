@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select
 
-from svcops.store import repository as repo
+from svcops.store.records import Records
 from svcops.store.tables import Feedback, FeedbackScore, Record
 
 
@@ -43,10 +43,11 @@ class FeedbackStore:
 
     def add(self, response: Feedback, scores: dict[str, int]) -> None:
         """Store a response with its score on each quality dimension."""
-        response_id = repo.insert_row(self.session, "feedback", response.model_dump(exclude={"id"}))
+        rows = Records(self.session)
+        response_id = rows.insert_row("feedback", response.model_dump(exclude={"id"}))
         for name, score in scores.items():
             row = {"feedback_id": response_id, "dimension": name, "score": score}
-            repo.insert_row(self.session, "feedback_score", row)
+            rows.insert_row("feedback_score", row)
 
     def responses(
         self, flt: FeedbackFilter, limit: int | None = None
