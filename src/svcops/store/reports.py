@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from svcops.domain.kinds import STAGE_EVENT_ACTIONS
 from svcops.domain.metrics import formula_parameters
-from svcops.store.sla import SlaSql as SlaSql  # as: store.repository still imports it here
+from svcops.store.sla import SlaSql
 
 # --by groups that are columns (time groups are periods, cut by the service layer)
 GROUP_COLUMNS = {
