@@ -235,7 +235,7 @@ def test_a_line_caught_in_a_deadlock_runs_again_once_the_lines_before_it_are_com
 
     import psycopg
 
-    from svcops.services.records import open_record
+    from svcops.services.opening import open_record
 
     for title in ("one", "two", "three"):
         open_record("incident", title)
@@ -315,7 +315,7 @@ def test_lines_are_parsed_as_the_whole_command_tree_parses_them(db, args):
 
     from svcops.cli import capture
     from svcops.cli.app import ALL, Runner, build_app, execute
-    from svcops.services.records import open_record
+    from svcops.services.opening import open_record
 
     open_record("incident", "first")
     tree = typer.main.get_command(build_app(ALL))

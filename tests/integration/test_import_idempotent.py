@@ -213,6 +213,9 @@ def test_an_import_killed_half_way_is_run_again_safely(sh, sqlite_db, tmp_path):
         tmp_path / "big.csv", ["title", "opened_at"],
         [[f"case {n}", "2026-11-01T09:00:00Z"] for n in range(60_000)],
     )  # fmt: skip
+    # the schema first: creating it takes about as long as the wait below, and the kill is
+    # meant for the import
+    assert sh("db", "init").code == 0
     process = subprocess.Popen(
         [svcops_executable(), "import", str(source), "--kind", "incident"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ,

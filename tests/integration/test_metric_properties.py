@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert
 from svcops.config_file import DEFAULT_SLA
 from svcops.services.base import transaction
 from svcops.services.report_figures import figures_by_group as _figures_by_group
-from svcops.store import reports as queries
+from svcops.store.report_scope import Scope
 from svcops.store.tables import Contact, Event, Feedback, FeedbackScore, Record
 
 SINCE = datetime(2026, 11, 1, tzinfo=UTC)
@@ -36,8 +36,8 @@ def reference(values: list[int], p: float) -> float:
     return float(cuts[round(p * 100) - 1])
 
 
-def scope(groups: tuple[str, ...] = ()) -> queries.Scope:
-    return queries.Scope(
+def scope(groups: tuple[str, ...] = ()) -> Scope:
+    return Scope(
         since=SINCE, until=UNTIL, now=NOW, kinds=("incident", "request"), groups=groups,
         open_stages=("new", "acknowledged", "in_progress", "on_hold"), sla=DEFAULT_SLA,
         dimensions=("courtesy", "competence", "reliability"),
@@ -74,8 +74,8 @@ def test_sql_percentiles_equal_the_reference(db, values):
     expected = [v for i, v in enumerate(values) if BASE + i * 60 + v < int(UNTIL.timestamp())]
     load(rows)
     with transaction(write=False) as (uow, _call):
-        [stats] = queries.duration_stats(uow.session, scope(), "resolution_s") or [{"n": 0}]
-        figures = _figures_by_group(uow.session, scope())
+        [stats] = uow.reports.duration_stats(scope(), "resolution_s") or [{"n": 0}]
+        figures = _figures_by_group(uow.reports, scope())
     assert stats["n"] == len(expected)
     resolution = figures[()]["resolution_s"] if figures else None
     if not expected:
@@ -106,7 +106,7 @@ def test_percentages_stay_within_0_and_100(db, cases):
                            priority=priority, paused_s=paused))  # fmt: skip
     load(rows)
     with transaction(write=False) as (uow, _call):
-        figures = _figures_by_group(uow.session, scope(("team",)))
+        figures = _figures_by_group(uow.reports, scope(("team",)))
     for group in figures.values():
         for key, value in group.items():
             if key.endswith("_pct") and value is not None:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from svcops.domain.errors import Conflict, NotFound
-from svcops.services import records
+from svcops.services import opening, records
 from svcops.store import schema, uow
 from svcops.store.engine import engine_for
 from tests.conftest import PG_URL
@@ -21,7 +21,7 @@ from tests.conftest import PG_URL
 
 def test_sqlite_file_is_private_and_in_wal_mode(sqlite_db):
     db = sqlite_db
-    records.open_record("incident", "Printer down")
+    opening.open_record("incident", "Printer down")
     assert stat.S_IMODE(os.stat(db.path).st_mode) == 0o600
     engine = engine_for(db.url)
     with engine.connect() as connection:
@@ -33,14 +33,14 @@ def test_sqlite_file_is_private_and_in_wal_mode(sqlite_db):
 def test_sqlite_parent_directories_are_created(tmp_path, monkeypatch):
     target = tmp_path / "deep" / "er" / "svcops.db"
     monkeypatch.setenv("SVCOPS_DB", str(target))
-    records.open_record("incident", "Printer down")
+    opening.open_record("incident", "Printer down")
     assert target.exists()
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
 
 
 def test_foreign_keys_are_enforced(db):
     engine = engine_for(db.url)
-    records.open_record("incident", "x")
+    opening.open_record("incident", "x")
     with pytest.raises(Exception, match=r"(?i)foreign key"), engine.begin() as connection:
         connection.execute(
             text(
@@ -52,26 +52,26 @@ def test_foreign_keys_are_enforced(db):
 
 def test_a_failed_command_leaves_nothing_behind(db):
     with pytest.raises(NotFound):
-        records.open_record("incident", "Printer down", customer="CUS-404")
+        opening.open_record("incident", "Printer down", customer="CUS-404")
     engine = engine_for(db.url)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM record")).scalar() == 0
         assert connection.execute(text("SELECT count(*) FROM event")).scalar() == 0
         counter = "SELECT last FROM key_counter WHERE prefix = 'INC'"
         assert connection.execute(text(counter)).scalar() == 0
-    assert records.open_record("incident", "next").key == "INC-1"
+    assert opening.open_record("incident", "next").key == "INC-1"
 
 
 def test_keys_count_per_kind(db):
-    assert records.open_record("incident", "a").key == "INC-1"
-    assert records.open_record("problem", "b").key == "PRB-1"
-    assert records.open_record("incident", "c").key == "INC-2"
-    assert records.open_record("request", "d").key == "REQ-1"
+    assert opening.open_record("incident", "a").key == "INC-1"
+    assert opening.open_record("problem", "b").key == "PRB-1"
+    assert opening.open_record("incident", "c").key == "INC-2"
+    assert opening.open_record("request", "d").key == "REQ-1"
 
 
 def test_busy_sqlite_database_is_a_conflict(sqlite_db, monkeypatch):
     db = sqlite_db
-    records.open_record("incident", "first")
+    opening.open_record("incident", "first")
     monkeypatch.setenv("SVCOPS_BUSY_TIMEOUT", "0.2")
     from svcops.store.engine import dispose_all
 
@@ -80,7 +80,7 @@ def test_busy_sqlite_database_is_a_conflict(sqlite_db, monkeypatch):
     holder.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(Conflict, match="database stayed busy"):
-            records.open_record("incident", "second")
+            opening.open_record("incident", "second")
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -135,7 +135,7 @@ def test_an_older_database_is_upgraded_without_losing_rows(db):
     assert view.fields["opened_at"].isoformat() == "2023-11-14T22:13:20+00:00"
     with engine.connect() as connection:
         assert schema.revision(connection) == schema.HEAD
-    assert records.open_record("incident", "new one").key == "INC-2"
+    assert opening.open_record("incident", "new one").key == "INC-2"
 
 
 def test_a_newer_database_is_refused(db, cli):
@@ -207,7 +207,7 @@ def test_two_processes_creating_the_database_at_once(db, tmp_path):
 
 @pytest.mark.postgres
 def test_a_locked_postgresql_row_is_a_conflict(pg_db, pg_admin, cli, monkeypatch):
-    key = records.open_record("incident", "contended").key
+    key = opening.open_record("incident", "contended").key
     monkeypatch.setenv("SVCOPS_BUSY_TIMEOUT", "0.2")
     from svcops.store.engine import dispose_all
 
@@ -225,7 +225,7 @@ def test_an_update_of_a_record_changed_meanwhile_is_a_conflict(db):
     from svcops.domain.kinds import lifecycle
     from svcops.services.base import transaction
 
-    records.open_record("incident", "Printer down")
+    opening.open_record("incident", "Printer down")
     with transaction(write=True) as (uow, _call):
         stale = uow.records.get_record(lifecycle("incident"), "INC-1").record
         uow.records.update_record(stale, {"title": "first change"})
@@ -264,9 +264,9 @@ def test_a_group_that_loses_its_transaction_keeps_nothing_and_says_so(
     monkeypatch.setattr(batch, "GROUP_SECONDS", 3600.0)  # only the loss ends this group
     with many_calls(grouped=True) as held:
         results = _Results(held)
-        records.open_record("incident", "first")
+        opening.open_record("incident", "first")
         results.add({"line": 1, "exit": 0, "result": "first"})
-        records.open_record("incident", "second")
+        opening.open_record("incident", "second")
         results.add({"line": 2, "exit": 0, "result": "second"})
         results.add({"line": 3, "exit": 4, "error": "its own reason"})  # failed on its own
         assert held.uncommitted and capsys.readouterr().out == ""  # waiting for the commit
@@ -281,16 +281,16 @@ def test_a_group_that_loses_its_transaction_keeps_nothing_and_says_so(
     assert results.first_failure == lost[0]
     assert records.list_records("incident").total == 0
     with many_calls(grouped=True) as held:  # and a group after it works
-        records.open_record("incident", "third")
+        opening.open_record("incident", "third")
         held.commit()
     kept = records.list_records("incident").records
     assert [(v.key, v.fields["title"]) for v in kept] == [("INC-1", "third")]  # not even a key
     with many_calls(grouped=True) as held:
-        records.open_record("incident", "fourth")
+        opening.open_record("incident", "fourth")
         _lose_transaction(db, held, lambda: request.getfixturevalue("pg_admin"))
         for title in ("fifth", "sixth"):  # refused, not run outside the lost transaction
             with pytest.raises(SvcopsError):
-                records.open_record("incident", title)
+                opening.open_record("incident", title)
         with pytest.raises(SvcopsError, match="not kept"):  # the loss is still known
             held.commit()
     kept = records.list_records("incident").records
@@ -310,7 +310,7 @@ def test_a_read_in_a_group_comes_after_the_writes_before_it_are_committed(db, ca
     monkeypatch.setattr(batch, "GROUP_SECONDS", 3600.0)
     with many_calls(grouped=True) as held:
         results = _Results(held)
-        records.open_record("incident", "first")
+        opening.open_record("incident", "first")
         results.add({"line": 1, "exit": 0, "result": "first"})
         assert capsys.readouterr().out == ""  # waiting for the commit
         with transaction(write=False) as (uow, _call):
@@ -325,7 +325,7 @@ def test_a_read_in_a_group_comes_after_the_writes_before_it_are_committed(db, ca
 
 def _open_as_line(results, number, title):
     """A batch line that opens an incident, the last before the batch's end."""
-    records.open_record("incident", title)
+    opening.open_record("incident", title)
     results.add({"line": number, "exit": 0, "result": title})
     results.flush()
 
@@ -361,7 +361,7 @@ def test_a_write_that_finds_the_database_busy_fails_alone(sqlite_db, capsys, mon
     from svcops.services.base import many_calls
     from svcops.store.engine import dispose_all
 
-    records.open_record("incident", "first")
+    opening.open_record("incident", "first")
     monkeypatch.setenv("SVCOPS_BUSY_TIMEOUT", "0.2")
     monkeypatch.setattr(batch, "GROUP_SECONDS", 3600.0)
     dispose_all()
@@ -371,7 +371,7 @@ def test_a_write_that_finds_the_database_busy_fails_alone(sqlite_db, capsys, mon
         other = sqlite3.connect(sqlite_db.path, timeout=0, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
         with pytest.raises(Busy, match="database stayed busy"):
-            records.open_record("incident", "second")
+            opening.open_record("incident", "second")
         other.execute("ROLLBACK")
         other.close()
         _open_as_line(results, 3, "third")
@@ -388,7 +388,7 @@ def test_a_commit_the_database_refuses_fails_only_the_lines_waiting_on_it(
     transaction."""
     from svcops.cli import batch
 
-    records.open_record("incident", "one")
+    opening.open_record("incident", "one")
     schema_name = pg_db.url.rsplit("%3D", 1)[1]
     pg_admin.execute(f"""
         CREATE FUNCTION {schema_name}.refuse() RETURNS trigger LANGUAGE plpgsql AS $$

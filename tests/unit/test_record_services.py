@@ -9,7 +9,7 @@ import pytest
 
 from svcops.domain.clock import clock
 from svcops.domain.errors import InvalidInput, NotFound, TransitionNotAllowed
-from svcops.services import contacts, records
+from svcops.services import contacts, moves, opening, records
 from svcops.services.base import use_units
 from tests.unit.fakes import FakeUnitOfWork
 
@@ -29,7 +29,7 @@ def actions(uow: FakeUnitOfWork, record_id: int) -> list[str]:
 
 
 def test_opening_takes_the_matrix_priority_and_logs_the_first_contact(uow) -> None:
-    view = records.open_record("incident", " VPN down ", impact="1", urgency="2",
+    view = opening.open_record("incident", " VPN down ", impact="1", urgency="2",
                                channel="Email", at="2026-11-23T08:00:00Z")  # fmt: skip
     assert view.fields["key"] == "INC-1"
     assert (view.fields["title"], view.fields["priority"], view.fields["stage"]) == (
@@ -43,7 +43,7 @@ def test_opening_takes_the_matrix_priority_and_logs_the_first_contact(uow) -> No
 
 
 def test_an_override_is_an_event_and_monitoring_is_no_contact(uow) -> None:
-    view = records.open_record("incident", "Disk full", priority="p1", channel="monitoring")
+    view = opening.open_record("incident", "Disk full", priority="p1", channel="monitoring")
     assert (view.fields["priority"], view.priority_overridden) == ("P1", True)
     assert actions(uow, 1) == ["open", "priority_override"]
     assert uow.records.events[1].note == "matrix: impact 3, urgency 3 -> P4"
@@ -52,34 +52,34 @@ def test_an_override_is_an_event_and_monitoring_is_no_contact(uow) -> None:
 
 def test_a_refused_open_leaves_nothing(uow) -> None:
     with pytest.raises(InvalidInput, match="is before the request opens"):
-        records.open_record("request", "Laptop", due="2026-11-20", at="2026-11-22T08:00:00Z")
+        opening.open_record("request", "Laptop", due="2026-11-20", at="2026-11-22T08:00:00Z")
     with pytest.raises(InvalidInput, match="unknown model 'consulting'"):
-        records.open_record("request", "Laptop", model="consulting")
+        opening.open_record("request", "Laptop", model="consulting")
     with pytest.raises(InvalidInput, match="incidents have no --model"):
-        records.open_record("incident", "x", model="support")
+        opening.open_record("incident", "x", model="support")
     assert (uow.records.rows, uow.records.events, uow.committed) == ({}, [], 0)
     assert uow.records.counters == {}  # the key taken inside was given back too
-    request = records.open_record("request", "Laptop", due="2026-11-30")
+    request = opening.open_record("request", "Laptop", due="2026-11-30")
     assert (request.fields["model"], request.fields["due_at"]) == (
         "customer_service", datetime(2026, 11, 30, tzinfo=UTC)
     )  # fmt: skip
 
 
 def test_moves_follow_the_lifecycle(uow) -> None:
-    records.open_record("incident", "Printer", at="2026-11-23T08:00:00Z")
-    moved = records.move_record("incident", "inc-1", "advance", at="2026-11-23T08:30:00Z")
+    opening.open_record("incident", "Printer", at="2026-11-23T08:00:00Z")
+    moved = moves.move_record("incident", "inc-1", "advance", at="2026-11-23T08:30:00Z")
     assert moved.fields["stage"] == "acknowledged"
     assert moved.fields["first_response_at"] == datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
     with pytest.raises(InvalidInput, match="needs --reason"):
-        records.move_record("incident", "INC-1", "hold")
-    held = records.move_record("incident", "INC-1", "hold", reason="Awaiting_Vendor",
+        moves.move_record("incident", "INC-1", "hold")
+    held = moves.move_record("incident", "INC-1", "hold", reason="Awaiting_Vendor",
                                at="2026-11-23T09:00:00Z")  # fmt: skip
     assert (held.fields["stage"], held.fields["hold_reason"]) == ("on_hold", "awaiting_vendor")
     with pytest.raises(TransitionNotAllowed, match="INC-1: cannot close"):
-        records.move_record("incident", "INC-1", "close")
-    records.move_record("incident", "INC-1", "resume", at="2026-11-23T10:00:00Z")
-    records.move_record("incident", "INC-1", "resolve", at="2026-11-23T11:00:00Z")
-    reopened = records.move_record("incident", "INC-1", "reopen", at="2026-11-23T11:30:00Z")
+        moves.move_record("incident", "INC-1", "close")
+    moves.move_record("incident", "INC-1", "resume", at="2026-11-23T10:00:00Z")
+    moves.move_record("incident", "INC-1", "resolve", at="2026-11-23T11:00:00Z")
+    reopened = moves.move_record("incident", "INC-1", "reopen", at="2026-11-23T11:30:00Z")
     assert (reopened.fields["reopen_count"], reopened.fields["resolved_at"]) == (1, None)
     stored = uow.records.rows[1]
     assert stored.paused_s == 3600  # an hour on hold, before the first resolution
@@ -88,16 +88,16 @@ def test_moves_follow_the_lifecycle(uow) -> None:
 
 
 def test_resolving_a_problem_resolves_its_open_incidents(uow) -> None:
-    records.open_record("problem", "Flaky VPN", service="vpn", at="2026-11-20T08:00:00Z")
+    opening.open_record("problem", "Flaky VPN", service="vpn", at="2026-11-20T08:00:00Z")
     for title in ("A", "B", "C"):
-        records.open_record("incident", title, service="vpn", at="2026-11-21T08:00:00Z")
+        opening.open_record("incident", title, service="vpn", at="2026-11-21T08:00:00Z")
     for key in ("INC-1", "INC-2", "INC-3"):
-        records.link_record("incident", key, "PRB-1", at="2026-11-21T09:00:00Z")
-    records.move_record("incident", "INC-2", "advance", at="2026-11-21T09:10:00Z")
-    records.move_record("incident", "INC-2", "hold", reason="awaiting_problem",
+        moves.link_record("incident", key, "PRB-1", at="2026-11-21T09:00:00Z")
+    moves.move_record("incident", "INC-2", "advance", at="2026-11-21T09:10:00Z")
+    moves.move_record("incident", "INC-2", "hold", reason="awaiting_problem",
                         at="2026-11-21T09:20:00Z")  # fmt: skip
-    records.move_record("incident", "INC-3", "resolve", at="2026-11-21T09:30:00Z")
-    problem = records.move_record("problem", "PRB-1", "resolve", resolve_incidents=True,
+    moves.move_record("incident", "INC-3", "resolve", at="2026-11-21T09:30:00Z")
+    problem = moves.move_record("problem", "PRB-1", "resolve", resolve_incidents=True,
                                   at="2026-11-22T08:00:00Z")  # fmt: skip
     assert problem.fields["incidents"] == ["INC-1", "INC-2", "INC-3"]
     stages = {r.key: (r.stage, r.resolved_at) for r in uow.records.rows.values()}
@@ -109,32 +109,32 @@ def test_resolving_a_problem_resolves_its_open_incidents(uow) -> None:
 
 
 def test_links_and_the_known_error_register(uow) -> None:
-    records.open_record("problem", "VPN drops", service="vpn", at="2026-11-20T08:00:00Z")
-    records.move_record("problem", "PRB-1", "advance", at="2026-11-20T09:00:00Z")
-    records.move_record("problem", "PRB-1", "advance", root_cause="bug", workaround="reconnect",
+    opening.open_record("problem", "VPN drops", service="vpn", at="2026-11-20T08:00:00Z")
+    moves.move_record("problem", "PRB-1", "advance", at="2026-11-20T09:00:00Z")
+    moves.move_record("problem", "PRB-1", "advance", root_cause="bug", workaround="reconnect",
                         at="2026-11-20T10:00:00Z")  # fmt: skip
-    incident = records.open_record("incident", "No VPN", service="vpn")
+    incident = opening.open_record("incident", "No VPN", service="vpn")
     assert [(k.problem, k.matched_on, k.workaround) for k in incident.known_errors] == [
         ("PRB-1", "service vpn", "reconnect")
     ]
-    linked = records.link_record("incident", "INC-1", "PRB-1")
+    linked = moves.link_record("incident", "INC-1", "PRB-1")
     assert linked.fields["problem"] == "PRB-1"
-    records.link_record("incident", "INC-1", None)
+    moves.link_record("incident", "INC-1", None)
     with pytest.raises(InvalidInput, match="INC-1 is not linked to a problem"):
-        records.link_record("incident", "INC-1", None)
+        moves.link_record("incident", "INC-1", None)
     problem_events = actions(uow, 1)
     assert problem_events[-2:] == ["link", "unlink"]
     with pytest.raises(InvalidInput, match="problems link to nothing"):
-        records.link_record("problem", "PRB-1", "PRB-1")
+        moves.link_record("problem", "PRB-1", "PRB-1")
     with pytest.raises(NotFound, match="no problem 'PRB-9'"):
-        records.link_record("incident", "INC-1", "PRB-9")
+        moves.link_record("incident", "INC-1", "PRB-9")
 
 
 def test_assigning_and_contacts_never_go_before_the_opening(uow) -> None:
-    records.open_record("request", "Access", at="2026-11-23T08:00:00Z")
+    opening.open_record("request", "Access", at="2026-11-23T08:00:00Z")
     with pytest.raises(InvalidInput, match="--at 2026-11-23T07:00:00Z is before REQ-1 was opened"):
-        records.assign_record("request", "REQ-1", "dana", at="2026-11-23T07:00:00Z")
-    assigned = records.assign_record("request", "REQ-1", "dana", team="desk",
+        moves.assign_record("request", "REQ-1", "dana", at="2026-11-23T07:00:00Z")
+    assigned = moves.assign_record("request", "REQ-1", "dana", team="desk",
                                      at="2026-11-23T09:00:00Z")  # fmt: skip
     assert (assigned.fields["assignee"], assigned.fields["team"]) == ("dana", "desk")
     assert actions(uow, 1)[-2:] == ["assign", "team"]
@@ -146,9 +146,9 @@ def test_assigning_and_contacts_never_go_before_the_opening(uow) -> None:
 
 def test_listing_filters_and_counts_before_the_limit(uow) -> None:
     for hour, priority in ((8, "P1"), (9, "P3"), (10, "P1")):
-        records.open_record("incident", f"at {hour}", priority=priority,
+        opening.open_record("incident", f"at {hour}", priority=priority,
                             at=f"2026-11-23T{hour:02}:00:00Z")  # fmt: skip
-    records.move_record("incident", "INC-3", "resolve")
+    moves.move_record("incident", "INC-3", "resolve")
     page = records.list_records("incident", priorities=["p1"], limit="1")
     assert ([v.key for v in page.records], page.total) == (["INC-3"], 2)
     still_open = records.list_records("incident", open_only=True, limit=0)

@@ -53,7 +53,7 @@ def move_command(life: Lifecycle, verb: str, Key: Any, reasons: str) -> Callable
         fmt: Format = None,
         quiet: Quiet = False,
     ) -> None:
-        from svcops.services.records import move_record
+        from svcops.services.moves import move_record
 
         view = move_record(
             life.kind,
@@ -101,7 +101,7 @@ def add_link_commands(app: typer.Typer, life: Lifecycle, Key: Any) -> None:
         fmt: Format = None,
         quiet: Quiet = False,
     ) -> None:
-        from svcops.services.records import link_record
+        from svcops.services.moves import link_record
 
         view = link_record(life.kind, key, target_key, at=at, note=note)
         render.show(render.record(view), fmt, quiet)
@@ -109,7 +109,7 @@ def add_link_commands(app: typer.Typer, life: Lifecycle, Key: Any) -> None:
     def unlink(
         key: Key, at: At = None, note: Note = None, fmt: Format = None, quiet: Quiet = False
     ) -> None:
-        from svcops.services.records import link_record
+        from svcops.services.moves import link_record
 
         render.show(render.record(link_record(life.kind, key, None, at=at, note=note)), fmt, quiet)
 

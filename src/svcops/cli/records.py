@@ -58,7 +58,7 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
         quiet: Quiet = False,
         **own: str | None,
     ) -> None:
-        from svcops.services.records import open_record
+        from svcops.services.opening import open_record
 
         view = open_record(
             life.kind,
@@ -163,7 +163,7 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
         fmt: Format = None,
         quiet: Quiet = False,
     ) -> None:
-        from svcops.services.records import assign_record
+        from svcops.services.moves import assign_record
 
         view = assign_record(life.kind, key, to, team=team, at=at, note=note)
         render.show(render.record(view), fmt, quiet)

@@ -87,7 +87,7 @@ def _group_section(report: "MetricsReport", group: "GroupReport") -> shapes.Rows
     rows = []
     for key, value in current.items():
         base, _, stat = key.partition(".")
-        metric = metrics_of(report.kinds)[base]
+        metric = metrics_of(report.register)[base]
         judged = targets.get(key)
         rows.append(
             {

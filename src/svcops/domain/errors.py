@@ -67,3 +67,7 @@ class TargetMissed(SvcopsError):
 class WorkerFailed(SvcopsError):
     """A bulk job's worker process stopped without finishing (killed, out of memory, or a
     bug)."""
+
+
+class SchemaTooNew(InvalidInput):
+    """The database was written by a newer svcops."""

@@ -1,9 +1,8 @@
 """Lifecycles as data, and the one engine that moves any record through its lifecycle.
 
-A lifecycle is a set of stages, each in a *state* (open, paused, resolved or final), and a set
-of transitions, each named by the verb that takes it. The effects of a move (first response,
-resolution, reopen, hold clock, closing) follow from the states of the stages it connects, so a
-new kind of record is a new definition, never new code.
+A lifecycle is a set of stages, each in a *state* (open, paused, resolved or final), and of
+transitions, each named by its verb. A move's effects (first response, resolution, reopen, hold
+clock, closing) follow from the states of the stages it connects: a new kind is a definition.
 """
 
 from __future__ import annotations
@@ -166,7 +165,7 @@ class Lifecycle:
 
 
 def check_after_opening(moment: datetime, opened_at: datetime, key: str, option: str) -> None:
-    """Nothing happens to a record before it was opened: InvalidInput when `moment` is."""
+    """Nothing happens to a record before it was opened: InvalidInput when `moment` does."""
     if moment < opened_at:
         raise InvalidInput(f"{option} {moment:%Y-%m-%dT%H:%M:%SZ} is before {key} was opened")
 

@@ -136,9 +136,10 @@ def formula_parameters() -> dict[str, float]:
     return {name: value for m in (*METRICS, *PROBLEM_METRICS) for name, value in m.parameters}
 
 
-def metrics_of(kinds: tuple[str, ...]) -> dict[str, Metric]:
-    """The figures a report over these kinds has, by key."""
-    return PROBLEM_BY_KEY if kinds == ("problem",) else BY_KEY
+def metrics_of(register: bool) -> dict[str, Metric]:
+    """The figures a report has, by key: a known-error register's (problems), or the figures
+    of the kinds served to customers."""
+    return PROBLEM_BY_KEY if register else BY_KEY
 
 
 GROUPS = (

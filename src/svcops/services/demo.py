@@ -59,7 +59,7 @@ def build_demo(
     per_day: int = 24, progress: Callable[[int, int], None] | None = None,
 ) -> DemoSummary:  # fmt: skip
     """Build `days` of a service desk's life into a new demo database."""
-    from svcops.services import records
+    from svcops.services import moves
     from svcops.services.base import transaction
 
     if days < 1 or days > 3650:
@@ -88,7 +88,7 @@ def build_demo(
                 progress(day + 1, days + 1)
         fixed = problems.get("email")
         if fixed is not None and days >= 2:
-            records.move_record(
+            moves.move_record(
                 "problem", fixed, "resolve", resolve_incidents=True,
                 at=format_instant(now),
             )  # fmt: skip

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from svcops.domain.timeparse import format_instant
+from svcops.services import moves, opening
 
 TEAMS = {
     "network": ["amir", "bea", "chen"],
@@ -108,7 +109,7 @@ class Scenario:
             self.counts["customers"] += 1
 
     def incident(self, day: int, problems: dict[str, str]) -> None:
-        from svcops.services import contacts, records
+        from svcops.services import contacts
 
         rng = self.rng
         service = rng.choice(list(SERVICES))
@@ -120,7 +121,7 @@ class Scenario:
         if opened >= self.now:
             return
         agent = rng.choice(TEAMS[team])
-        view = records.open_record(
+        view = opening.open_record(
             "incident", rng.choice(TITLES[service]), impact=impact, urgency=urgency,
             service=service, category=category, channel=channel, team=team,
             customer=rng.choice(self.customers) if channel != "monitoring" else None,
@@ -129,36 +130,36 @@ class Scenario:
         key = view.key
         self.counts["incidents"] += 1
         if service in problems and rng.random() < 0.6:
-            records.link_incident(key, problems[service], at=_when(opened))
+            moves.link_record("incident", key, problems[service], at=_when(opened))
         urgency_factor = {1: 0.3, 2: 0.7, 3: 1.5}[urgency] * {1: 0.5, 2: 0.8, 3: 1.0}[impact]
         steps: list[Step] = []
         t = opened + self.skewed(25 * urgency_factor, 1.3)
         quick = rng.random() < 0.25 and channel in ("phone", "chat")
         if quick:  # solved on the first call
-            steps.append((t, partial(records.move_record, "incident", key, "resolve")))
+            steps.append((t, partial(moves.move_record, "incident", key, "resolve")))
         else:
             if channel in ("email", "portal") and rng.random() < 0.5:
                 steps.append((t, partial(
                     contacts.log_contact, key, channel="email", direction="outbound",
                     agent=agent, note="acknowledged, looking into it")))  # fmt: skip
                 t += self.skewed(15, 0.8)
-            steps.append((t, partial(records.move_record, "incident", key, "advance")))
-            steps.append((t, partial(records.assign_record, "incident", key, agent)))
+            steps.append((t, partial(moves.move_record, "incident", key, "advance")))
+            steps.append((t, partial(moves.assign_record, "incident", key, agent)))
             t += self.skewed(30 * urgency_factor, 1.0)
-            steps.append((t, partial(records.move_record, "incident", key, "advance")))
+            steps.append((t, partial(moves.move_record, "incident", key, "advance")))
             if rng.random() < 0.1:  # escalated to another team
                 other = rng.choice([name for name in TEAMS if name != team])
                 t += self.skewed(60, 0.8)
                 steps.append((t, partial(
-                    records.assign_record, "incident", key, rng.choice(TEAMS[other]),
+                    moves.assign_record, "incident", key, rng.choice(TEAMS[other]),
                     team=other, note="escalated")))  # fmt: skip
             if rng.random() < 0.15:
                 reason = rng.choice(["awaiting_customer", "awaiting_vendor", "awaiting_change"])
                 t += self.skewed(45, 0.8)
                 steps.append((t, partial(
-                    records.move_record, "incident", key, "hold", reason=reason)))  # fmt: skip
+                    moves.move_record, "incident", key, "hold", reason=reason)))  # fmt: skip
                 t += self.skewed(240, 1.0)
-                steps.append((t, partial(records.move_record, "incident", key, "resume")))
+                steps.append((t, partial(moves.move_record, "incident", key, "resume")))
                 if rng.random() < 0.4:
                     steps.append((t, partial(
                         contacts.log_contact, key,
@@ -169,23 +170,22 @@ class Scenario:
                     contacts.log_contact, key, channel=rng.choice(["phone", "email", "chat"]),
                     direction="inbound", note="any news?")))  # fmt: skip
             t += self.skewed(180 * urgency_factor, 1.2)
-            steps.append((t, partial(records.move_record, "incident", key, "resolve")))
+            steps.append((t, partial(moves.move_record, "incident", key, "resolve")))
         reopened = rng.random() < 0.06
         if reopened:
             t += self.skewed(600, 0.8)
-            steps.append((t, partial(records.move_record, "incident", key, "reopen")))
+            steps.append((t, partial(moves.move_record, "incident", key, "reopen")))
             t += self.skewed(120, 1.0)
-            steps.append((t, partial(records.move_record, "incident", key, "resolve")))
+            steps.append((t, partial(moves.move_record, "incident", key, "resolve")))
         resolved_at = t
         t += self.skewed(60 * 24, 0.6)
-        steps.append((t, partial(records.move_record, "incident", key, "close")))
+        steps.append((t, partial(moves.move_record, "incident", key, "close")))
         self.play(steps)
         if resolved_at < self.now and channel != "monitoring":
             fast = resolved_at - opened < timedelta(hours=4 * urgency_factor + 2)
             self.survey(key, resolved_at, good=fast and not reopened, effortless=quick)
 
     def request(self, day: int) -> None:
-        from svcops.services import records
 
         rng = self.rng
         title, model, service = rng.choice(REQUESTS)
@@ -194,7 +194,7 @@ class Scenario:
         if opened >= self.now:
             return
         due = opened + timedelta(days=rng.choice([3, 5, 7, 10]))
-        key = records.open_record(
+        key = opening.open_record(
             "request", title, model=model, service=service, team=team,
             channel=self.pick({"portal": 60, "email": 25, "phone": 15}),
             customer=rng.choice(self.customers), due=_when(due), at=_when(opened),
@@ -204,25 +204,25 @@ class Scenario:
         t = opened
         for median in (90, 240, 600, 1800):  # to assessment, design, execution, feedback
             t += self.skewed(median, 0.9)
-            steps.append((t, partial(records.move_record, "request", key, "advance")))
+            steps.append((t, partial(moves.move_record, "request", key, "advance")))
             if median == 600 and rng.random() < 0.12:
                 t += self.skewed(30, 0.5)
                 hold = partial(
-                    records.move_record, "request", key, "hold", reason="awaiting_customer"
+                    moves.move_record, "request", key, "hold", reason="awaiting_customer"
                 )
                 steps.append((t, hold))
                 t += self.skewed(1440, 0.7)
-                steps.append((t, partial(records.move_record, "request", key, "resume")))
+                steps.append((t, partial(moves.move_record, "request", key, "resume")))
         delivered = t
         if rng.random() < 0.05:  # rework
             t += self.skewed(600, 0.5)
             steps.append((t, partial(
-                records.move_record, "request", key, "advance", to="execution")))  # fmt: skip
+                moves.move_record, "request", key, "advance", to="execution")))  # fmt: skip
             t += self.skewed(900, 0.6)
-            steps.append((t, partial(records.move_record, "request", key, "advance")))
+            steps.append((t, partial(moves.move_record, "request", key, "advance")))
         for median in (1440, 1440):  # evaluation, closed
             t += self.skewed(median, 0.5)
-            steps.append((t, partial(records.move_record, "request", key, "advance")))
+            steps.append((t, partial(moves.move_record, "request", key, "advance")))
         self.play(steps)
         if delivered < self.now:
             self.survey(key, delivered, good=delivered <= due, effortless=rng.random() < 0.5)
@@ -253,7 +253,6 @@ class Scenario:
 
     def problems(self) -> dict[str, str]:
         """A few problems behind recurring incidents; some become known errors."""
-        from svcops.services import records
 
         found: dict[str, str] = {}
         plan = [
@@ -267,7 +266,7 @@ class Scenario:
             opened = self.start + timedelta(hours=self.rng.randrange(6, 30))
             if opened >= self.now:
                 continue
-            key = records.open_record(
+            key = opening.open_record(
                 "problem", title, service=service, category=SERVICES[service][1],
                 team=SERVICES[service][0], impact=2, urgency=2, at=_when(opened),
             ).key  # fmt: skip
@@ -276,12 +275,12 @@ class Scenario:
             steps: list[Step] = [
                 (
                     opened + timedelta(hours=2),
-                    partial(records.move_record, "problem", key, "advance"),
+                    partial(moves.move_record, "problem", key, "advance"),
                 )
             ]
             if known:
                 steps.append((opened + timedelta(hours=20), partial(
-                    records.move_record, "problem", key, "advance", root_cause=cause,
+                    moves.move_record, "problem", key, "advance", root_cause=cause,
                     workaround=workaround)))  # fmt: skip
             self.play(steps)
         return found

@@ -12,7 +12,7 @@ from typing import Any
 from svcops.domain.documents import json_value
 from svcops.domain.errors import InvalidInput
 from svcops.domain.fields import COLUMN_NAMES, TIME_NAMES
-from svcops.domain.numbers import whole_number
+from svcops.domain.keys import canonical_key
 from svcops.domain.timeparse import check_range
 
 TYPES = ("counter", "customer", "record", "event", "contact", "feedback")  # in export order
@@ -79,11 +79,10 @@ class Line:
         value = self.text(name, required=required)
         if value is None:
             return None
-        prefix, _, digits = value.upper().partition("-")
-        number = whole_number(digits)
-        if prefix not in prefixes or number is None or number < 1:
+        canonical = canonical_key(value, prefixes)
+        if canonical is None:
             raise self.fail(f"{name} {value!r} is not a {' or '.join(prefixes)} key")
-        return f"{prefix}-{number}"
+        return canonical
 
     def time(self, name: str, *, required: bool = False) -> int | None:
         value = self.get(name, required=required)

@@ -11,7 +11,7 @@ from svcops.domain.errors import InvalidInput, NotFound
 from svcops.domain.feedback import CES, CSAT, QUALITY
 from svcops.domain.keys import lookup_key
 from svcops.domain.kinds import LIFECYCLES
-from svcops.domain.timeparse import format_instant
+from svcops.domain.lifecycle import check_after_opening
 from svcops.services.base import clean_text, parse_count, record_event, transaction
 from svcops.store.feedback import FeedbackFilter, FeedbackStore
 from svcops.store.tables import Feedback
@@ -79,8 +79,7 @@ def add_feedback(
         if not life.customer_facing:
             kinds = " and ".join(lc.plural for lc in LIFECYCLES.values() if lc.customer_facing)
             raise InvalidInput(f"feedback is about {kinds}; {record.key} is {life.a_noun}")
-        if moment < record.opened_at:
-            raise InvalidInput(f"--at {format_instant(moment)} is before {record.key} was opened")
+        check_after_opening(moment, record.opened_at, record.key, "--at")
         key, _number = uow.records.next_key("FB")
         assert record.id is not None
         response = Feedback(

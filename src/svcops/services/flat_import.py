@@ -11,9 +11,9 @@ from typing import Any
 from svcops.domain.errors import InvalidInput
 from svcops.domain.fields import FLAT_NAMES, IMPORTED, Type, field_named, own_fields
 from svcops.domain.fingerprint import Fingerprints
+from svcops.domain.keys import canonical_key
 from svcops.domain.kinds import lifecycle
 from svcops.domain.lifecycle import Lifecycle, State
-from svcops.domain.numbers import whole_number
 from svcops.domain.timeparse import format_instant, parse_when
 from svcops.services.base import FUTURE_SLACK, Call, transaction
 from svcops.services.dump_lines import json_objects
@@ -168,13 +168,12 @@ def _flat_key(life: Lifecycle, value: Any, where: str) -> str | None:
     key = None if value is None else str(value).strip() or None
     if key is None:
         return None
-    prefix, _, digits = key.upper().partition("-")
-    number = whole_number(digits)
-    if prefix != life.prefix or number is None or number < 1:
+    canonical = canonical_key(key, (life.prefix,))  # INC-007 is INC-7
+    if canonical is None:
         raise InvalidInput(
             f"{where}, column key: {key!r} is not {life.a_noun} key ({life.prefix}-N)"
         )
-    return f"{prefix}-{number}"  # INC-007 is INC-7
+    return canonical
 
 
 def _flat_plan(

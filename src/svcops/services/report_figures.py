@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from svcops.domain.metrics import METRICS, PROBLEM_METRICS
-from svcops.store import reports as queries
+from svcops.store.report_scope import Scope
+from svcops.store.reports import CUSTOMER_DURATIONS, ReportQueries
 
 Figures = dict[str, Any]
 
 
-def figures_by_group(session: Any, scope: queries.Scope) -> dict[tuple[Any, ...], Figures]:
+def figures_by_group(store: ReportQueries, scope: Scope) -> dict[tuple[Any, ...], Figures]:
     """The figures of each group of `scope`, keyed by the group's values."""
     labels = [f"g_{name}" for name in scope.groups]
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -22,15 +23,15 @@ def figures_by_group(session: Any, scope: queries.Scope) -> dict[tuple[Any, ...]
             target = merged.setdefault(key, {})
             target.update({prefix + name: value for name, value in row.items()})
 
-    if tuple(scope.kinds) == ("problem",):
-        collect(queries.problem_sums(session, scope))
+    if scope.known_error_stage:
+        collect(store.problem_sums(scope))
         metric = "time_to_known_error_s"
-        collect(queries.duration_stats(session, scope, metric), prefix=metric + ".")
+        collect(store.duration_stats(scope, metric), prefix=metric + ".")
         return {key: _problem_figures(sums) for key, sums in merged.items()}
-    collect(queries.record_sums(session, scope))
-    collect(queries.feedback_sums(session, scope))
-    for metric in queries.CUSTOMER_DURATIONS:
-        collect(queries.duration_stats(session, scope, metric), prefix=metric + ".")
+    collect(store.record_sums(scope))
+    collect(store.feedback_sums(scope))
+    for metric in CUSTOMER_DURATIONS:
+        collect(store.duration_stats(scope, metric), prefix=metric + ".")
     return {key: _figures(sums) for key, sums in merged.items()}
 
 
@@ -44,9 +45,9 @@ def _problem_figures(sums: dict[str, Any]) -> Figures:
     return figures
 
 
-def empty(kinds: Sequence[str]) -> Figures:
+def empty(register: bool) -> Figures:
     """The figures of a group with nothing in it."""
-    return _problem_figures({}) if tuple(kinds) == ("problem",) else _figures({})
+    return _problem_figures({}) if register else _figures({})
 
 
 def _ratio(part: Any, whole: Any, scale: float = 100.0) -> float | None:

@@ -14,15 +14,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from svcops.domain.errors import InvalidInput, TargetMissed
-from svcops.domain.kinds import LIFECYCLES
+from svcops.domain.kinds import LIFECYCLES, customer_kinds
 from svcops.domain.lifecycle import State
 from svcops.domain.metrics import GROUPS, Target, metrics_of, parse_target
 from svcops.services.base import transaction
 from svcops.services.report_figures import Figures, empty, figures_by_group
 from svcops.services.report_periods import TIME_GROUPS, buckets
-from svcops.store import reports as queries
+from svcops.store.report_scope import Scope
 
-CUSTOMER_KINDS = ("incident", "request")
 DEFAULT_DAYS = 7
 
 
@@ -56,6 +55,7 @@ class MetricsReport:
     kinds: tuple[str, ...]
     by: tuple[str, ...]
     groups: list[GroupReport]
+    register: bool = False  # a known-error register's report (problems), not customers'
 
     @property
     def missed(self) -> list[tuple[dict[str, Any], TargetResult]]:
@@ -75,6 +75,8 @@ def metrics_report(
 ) -> MetricsReport:
     """The metrics for [since, until) (default: the last 7 days), grouped `by`."""
     wanted_kinds = _kinds(kinds)
+    register = LIFECYCLES[wanted_kinds[0]] if _is_register(wanted_kinds[0]) else None
+    empty_figures = empty(register is not None)
     groups = _groups(by)
     with transaction(write=False) as (uow, call):
         start, end = call.period(since, until)
@@ -82,7 +84,7 @@ def metrics_report(
         start = start or end - timedelta(days=DEFAULT_DAYS)
         if end <= start:
             raise InvalidInput("--until must be after --since")
-        reported = set(metrics_of(wanted_kinds))
+        reported = set(metrics_of(register is not None))
         targets = [
             target
             for target in (parse_target(name, text) for name, text in call.settings.targets.items())
@@ -105,12 +107,14 @@ def metrics_report(
         )
         results: list[tuple[dict[str, Any], dict[tuple[Any, ...], Figures]]] = []
         for bucket_start, bucket_end, label in periods:
-            scope = queries.Scope(
+            scope = Scope(
                 since=bucket_start, until=bucket_end, now=call.now, kinds=wanted_kinds,
                 groups=column_groups, open_stages=open_stages, sla=call.settings.sla,
                 dimensions=call.settings.dimensions,
+                known_error_stage=register.known_error_stage if register else "",
+                linked_kind=register.linked_from if register else "",
             )  # fmt: skip
-            results.append((label, figures_by_group(uow.session, scope)))
+            results.append((label, figures_by_group(uow.reports, scope)))
     reports: list[GroupReport] = []
     for index in range(1, len(results)):
         label, current = results[index]
@@ -121,18 +125,16 @@ def metrics_report(
         if time_group is not None and not keys:
             keys = [tuple(None for _ in column_groups)] if not column_groups else []
         for key in keys:
-            figures = current.get(key) or empty(wanted_kinds)
+            figures = current.get(key) or empty_figures
             group = {**label, **dict(zip(column_groups, key, strict=True))}
             judged = [TargetResult(t, _value(figures, t.metric), None) for t in targets]
             judged = [TargetResult(t.target, t.value, t.target.met(t.value)) for t in judged]
-            reports.append(
-                GroupReport(group, figures, previous.get(key) or empty(wanted_kinds), judged)
-            )
+            reports.append(GroupReport(group, figures, previous.get(key) or empty_figures, judged))
     if time_group is None and not reports:
-        reports.append(GroupReport({}, empty(wanted_kinds), empty(wanted_kinds), [
+        reports.append(GroupReport({}, empty_figures, empty_figures, [
             TargetResult(t, None, None) for t in targets
         ]))  # fmt: skip
-    return MetricsReport(start, end, wanted_kinds, groups, reports)
+    return MetricsReport(start, end, wanted_kinds, groups, reports, register is not None)
 
 
 def check_targets(report: MetricsReport) -> None:
@@ -147,21 +149,32 @@ def check_targets(report: MetricsReport) -> None:
         raise TargetMissed(f"{len(missed)} target(s) missed: " + "; ".join(parts))
 
 
+def _is_register(kind: str) -> bool:
+    return bool(LIFECYCLES[kind].known_error_stage)
+
+
 def _kinds(kinds: Sequence[str] | None) -> tuple[str, ...]:
+    """The kinds a report covers: those served to customers (default: all of them), or one
+    known-error register alone (its figures differ)."""
+    served = tuple(life.kind for life in customer_kinds())
     if not kinds:
-        return CUSTOMER_KINDS
-    chosen = []
+        return served
+    registers = tuple(kind for kind in LIFECYCLES if _is_register(kind))
+    chosen: list[str] = []
     for value in kinds:
         for part in value.split(","):
             name = part.strip().lower()
-            if name not in (*CUSTOMER_KINDS, "problem"):
+            if name not in (*served, *registers):
                 raise InvalidInput(
-                    f"--kind {part!r}: reports cover incident and request, or problem alone"
+                    f"--kind {part!r}: reports cover {' and '.join(served)}, or "
+                    f"{' or '.join(registers)} alone"
                 )
             if name not in chosen:
                 chosen.append(name)
-    if "problem" in chosen and len(chosen) > 1:
-        raise InvalidInput("--kind problem reports problems alone (their figures differ)")
+    alone = [name for name in chosen if name in registers]
+    if alone and len(chosen) > 1:
+        plural = LIFECYCLES[alone[0]].plural
+        raise InvalidInput(f"--kind {alone[0]} reports {plural} alone (their figures differ)")
     return tuple(chosen)
 
 

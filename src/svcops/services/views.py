@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from svcops.domain.fields import shown_fields
+from svcops.domain.kinds import lifecycle
 from svcops.domain.lifecycle import Lifecycle
 from svcops.store.records import RecordRow
+from svcops.store.tables import StoredRecord
+from svcops.store.work import UnitOfWork
 
 EVENT_FIELDS = ("at", "actor", "action", "from", "to", "note")
 CONTACT_FIELDS = ("record", "channel", "direction", "at", "agent", "note")
@@ -118,3 +121,35 @@ def event_view(row: Sequence[Any]) -> EventView:
 def contact_views(keys: dict[int, str], rows: Sequence[Sequence[Any]]) -> list[ContactView]:
     """From contact rows of the repository: (record id, channel, direction, at, agent, note)."""
     return [ContactView(keys[row[0]], *row[1:]) for row in rows]
+
+
+def view_of(uow: UnitOfWork, life: Lifecycle, row: RecordRow) -> RecordView:
+    """A record as the services hand it back: with its linked records and, when it points at
+    a kind with a known-error register, the known errors that may explain it."""
+    record = row.record
+    linked = None
+    if life.linked_from:
+        assert record.id is not None
+        linked = uow.records.linked_incidents([record.id]).get(record.id, [])
+    view = record_view(life, row, linked)
+    target = lifecycle(life.links_to) if life.links_to else None
+    if target is not None and target.known_error_stage:  # what its register says about it
+        view = replace(view, known_errors=_known_errors(uow, target, record))
+    return view
+
+
+def _known_errors(
+    uow: UnitOfWork, register: Lifecycle, record: StoredRecord
+) -> tuple[KnownErrorView, ...]:
+    found = []
+    matching = uow.records.known_errors_matching(
+        register.kind, register.known_error_stage, record.service, record.category
+    )
+    for problem in matching:
+        on = "service" if record.service and problem.service == record.service else "category"
+        found.append(
+            KnownErrorView(
+                problem.key, problem.title, f"{on} {getattr(record, on)}", problem.workaround
+            )
+        )
+    return tuple(found)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from svcops.domain.errors import SchemaTooNew
 from svcops.store import schema
 from svcops.store.engine import describe, engine_for, normalise_url
 from svcops.store.uow import translate_errors
@@ -46,7 +47,7 @@ def health(url: str, tables: Sequence[str]) -> Health:
     with translate_errors(), engine.connect() as connection:
         found = schema.revision(connection)
         if found is not None and found not in schema.REVISIONS:
-            raise schema.SchemaTooNew(
+            raise SchemaTooNew(
                 f"the database has schema {found}, newer than this svcops knows ({schema.HEAD})",
                 hint="upgrade svcops (pip install -U svcops) before using this database",
             )

@@ -9,33 +9,16 @@ and reach the SQL as bound parameters, as the SLA targets do (svcops.store.sla).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
-from svcops.domain.kinds import STAGE_EVENT_ACTIONS
-from svcops.domain.metrics import formula_parameters
+from svcops.store.report_scope import Scope, group_sql, rows
 from svcops.store.sla import SlaSql
 
-# --by groups that are columns (time groups are periods, cut by the service layer)
-GROUP_COLUMNS = {
-    "team": "r.team",
-    "assignee": "r.assignee",
-    "service": "r.service",
-    "category": "r.category",
-    "channel": "r.channel",
-    "priority": "r.priority",
-    "kind": "r.kind",
-    "model": "r.model",
-    "customer": "cu.key",
-}
 # when a problem first entered the known-error register
 FIRST_KNOWN_ERROR = (
-    "(SELECT MIN(e.at) FROM event e WHERE e.record_id = r.id AND e.to_value = 'known_error')"
+    "(SELECT MIN(e.at) FROM event e WHERE e.record_id = r.id AND e.to_value = :known_error_stage)"
 )
 CUSTOMER_DURATIONS = ("first_response_s", "resolution_s")
 DURATIONS = {
@@ -55,56 +38,23 @@ DURATIONS = {
 }
 
 
-@dataclass(frozen=True)
-class Scope:
-    """What one report run covers."""
+class ReportQueries:
+    """The report queries on one transaction (what a unit of work hands the services)."""
 
-    since: datetime
-    until: datetime
-    now: datetime
-    kinds: Sequence[str]
-    groups: Sequence[str]
-    open_stages: Sequence[str]  # stages (of the kinds covered) that count as open
-    sla: dict[str, tuple[int, int]]  # priority -> (response, resolution) seconds
-    dimensions: Sequence[str]
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
-    def params(self) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            "since": int(self.since.timestamp()),
-            # a response SLA decided in the period can belong to a record opened up to the
-            # longest response target before it
-            "opened_from": int(self.since.timestamp())
-            - max((r for r, _ in self.sla.values()), default=0),
-            "until": int(self.until.timestamp()),
-            "now": int(self.now.timestamp()),
-            "kinds": list(self.kinds),
-            "open_stages": list(self.open_stages),
-            "stage_actions": list(STAGE_EVENT_ACTIONS),
-            "dimensions": list(self.dimensions) or [""],
-            **formula_parameters(),
-        }
-        values.update(SlaSql.params(self.sla, self.now))
-        return values
+    def record_sums(self, scope: Scope) -> list[dict[str, Any]]:
+        return record_sums(self.session, scope)
 
+    def feedback_sums(self, scope: Scope) -> list[dict[str, Any]]:
+        return feedback_sums(self.session, scope)
 
-def _group_sql(scope: Scope) -> tuple[str, str, list[str]]:
-    """(select list prefix, GROUP BY clause, column labels) for the scope's groups."""
-    labels = [f"g_{name}" for name in scope.groups]
-    if not labels:
-        return "", "", []
-    select = "".join(f"{GROUP_COLUMNS[n]} AS g_{n}, " for n in scope.groups)
-    return select, "GROUP BY " + ", ".join(GROUP_COLUMNS[n] for n in scope.groups), labels
+    def problem_sums(self, scope: Scope) -> list[dict[str, Any]]:
+        return problem_sums(self.session, scope)
 
-
-LISTS = ("kinds", "open_stages", "stage_actions", "dimensions")
-
-
-def _rows(session: Session, sql: str, scope: Scope) -> list[dict[str, Any]]:
-    used = [name for name in LISTS if f":{name}" in sql]
-    statement = text(sql).bindparams(*(bindparam(name, expanding=True) for name in used))
-    params = {k: v for k, v in scope.params().items() if f":{k}" in sql}
-    result = session.connection().execute(statement, params)
-    return [dict(row._mapping) for row in result]
+    def duration_stats(self, scope: Scope, metric: str) -> list[dict[str, Any]]:
+        return duration_stats(self.session, scope, metric)
 
 
 RESOLVED_IN = "r.first_resolved_at >= :since AND r.first_resolved_at < :until"
@@ -120,7 +70,7 @@ KIND_FILTER = "(CASE WHEN r.kind IN :kinds THEN 1 ELSE 0 END) = 1"
 
 def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
     """Counts and sums over records: opened, resolved, backlog, FCR, reopens, SLA, due dates."""
-    group_select, group_by, _labels = _group_sql(scope)
+    group_select, group_by, _labels = group_sql(scope)
     sla = SlaSql(list(scope.sla))
     resp_due, resp_met = sla.response_due, sla.response_met
     resp_decided = f"(CASE WHEN {resp_met} THEN r.first_response_at ELSE {resp_due} END)"
@@ -156,11 +106,11 @@ def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
         source, narrowing = "candidate JOIN record r ON r.id = candidate.id", ""
     inbound = (
         "(SELECT COUNT(*) FROM contact c WHERE c.record_id = r.id AND c.direction = 'inbound' "
-        "AND c.channel <> 'monitoring' AND c.at <= r.first_resolved_at)"
+        "AND c.channel NOT IN :unattended AND c.at <= r.first_resolved_at)"
     )
     has_feedback = "EXISTS (SELECT 1 FROM feedback f WHERE f.record_id = r.id)"
-    labels = "".join(f"{label}, " for label in _group_sql(scope)[2])
-    outer_group = group_by and "GROUP BY " + ", ".join(_group_sql(scope)[2])
+    labels = "".join(f"{label}, " for label in group_sql(scope)[2])
+    outer_group = group_by and "GROUP BY " + ", ".join(group_sql(scope)[2])
     # each record's facts are worked out once (the SLA clocks are long expressions), then summed
     sql = f"""
 WITH {prelude}fact AS MATERIALIZED (
@@ -175,7 +125,7 @@ WITH {prelude}fact AS MATERIALIZED (
     CASE WHEN {resp_met} THEN 1 ELSE 0 END AS resp_met,
     CASE WHEN {res_void} THEN NULL ELSE {res_decided} END AS res_decided,
     CASE WHEN {res_met} THEN 1 ELSE 0 END AS res_met,
-    CASE WHEN r.kind = 'request' AND r.due_at IS NOT NULL THEN 1 ELSE 0 END AS has_due,
+    CASE WHEN r.kind IN :due_kinds AND r.due_at IS NOT NULL THEN 1 ELSE 0 END AS has_due,
     CASE WHEN r.first_resolved_at <= r.due_at THEN 1 ELSE 0 END AS on_time
   FROM {source}
   LEFT JOIN customer cu ON cu.id = r.customer_id
@@ -202,14 +152,14 @@ SELECT {labels}
 FROM fact
 {outer_group}
 """
-    return _rows(session, sql, scope)
+    return rows(session, sql, scope)
 
 
 def duration_stats(session: Session, scope: Scope, metric: str) -> list[dict[str, Any]]:
     """Count, mean, and the median and 90th percentile (linear interpolation between closest
     ranks) of a duration metric, per group, from window functions."""
     population, value = DURATIONS[metric]
-    group_select, _group_by, labels = _group_sql(scope)
+    group_select, _group_by, labels = group_sql(scope)
     partition = ("PARTITION BY " + ", ".join(labels)) if labels else ""
     outer_group = ("GROUP BY " + ", ".join(labels)) if labels else ""
     label_list = "".join(f"{label}, " for label in labels)
@@ -235,12 +185,12 @@ SELECT {label_list}
 FROM ranked
 {outer_group}
 """
-    return _rows(session, sql, scope)
+    return rows(session, sql, scope)
 
 
 def feedback_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
     """Counts and sums over the responses received in the period."""
-    group_select, group_by, _labels = _group_sql(scope)
+    group_select, group_by, _labels = group_sql(scope)
     sql = f"""
 SELECT {group_select}
   COUNT(*) AS responses,
@@ -264,26 +214,26 @@ LEFT JOIN (
 WHERE f.received_at >= :since AND f.received_at < :until AND {KIND_FILTER}
 {group_by}
 """
-    return _rows(session, sql, scope)
+    return rows(session, sql, scope)
 
 
 def problem_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
     """Counts over problems: opened, first resolved, open and in the register at the end, and
     the incidents opened in the period that are linked to a problem (grouped by the problem)."""
-    group_select, group_by, _labels = _group_sql(scope)
+    group_select, group_by, _labels = group_sql(scope)
     sql = f"""
 SELECT {group_select}
   SUM(CASE WHEN r.opened_at >= :since AND r.opened_at < :until THEN 1 ELSE 0 END) AS opened,
   SUM(CASE WHEN {RESOLVED_IN} THEN 1 ELSE 0 END) AS resolved,
   SUM(CASE WHEN r.opened_at < :until AND {STAGE_AT_UNTIL} IN :open_stages THEN 1 ELSE 0 END)
     AS backlog,
-  SUM(CASE WHEN r.opened_at < :until AND {STAGE_AT_UNTIL} = 'known_error' THEN 1 ELSE 0 END)
+  SUM(CASE WHEN r.opened_at < :until AND {STAGE_AT_UNTIL} = :known_error_stage THEN 1 ELSE 0 END)
     AS known_errors,
-  SUM((SELECT COUNT(*) FROM record i WHERE i.problem_id = r.id AND i.kind = 'incident'
+  SUM((SELECT COUNT(*) FROM record i WHERE i.problem_id = r.id AND i.kind = :linked_kind
        AND i.opened_at >= :since AND i.opened_at < :until)) AS incidents_linked
 FROM record r
 LEFT JOIN customer cu ON cu.id = r.customer_id
-WHERE r.kind = 'problem' AND r.opened_at < :until
+WHERE r.kind IN :kinds AND r.opened_at < :until
 {group_by}
 """
-    return _rows(session, sql, scope)
+    return rows(session, sql, scope)

@@ -13,7 +13,7 @@ from weakref import WeakSet
 
 from sqlalchemy import Connection, Engine, text
 
-from svcops.domain.errors import InvalidInput
+from svcops.domain.errors import SchemaTooNew
 from svcops.store.engine import WRITE
 
 # Every revision in order; the last one is what this svcops writes. A test checks this list
@@ -27,10 +27,6 @@ _MIGRATION_LOCK = 7_200_415_001  # PostgreSQL advisory lock id for schema upgrad
 # the engines whose database is known to be at HEAD: an engine dropped (store.engine.forget)
 # takes that knowledge with it, and the next one for its URL looks again
 _current: WeakSet[Engine] = WeakSet()
-
-
-class SchemaTooNew(InvalidInput):
-    """The database was written by a newer svcops."""
 
 
 def revision(connection: Connection) -> str | None:

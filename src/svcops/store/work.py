@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from svcops.store.dump import DumpReader, DumpWriter
     from svcops.store.feedback import FeedbackStore
     from svcops.store.imports import Writer
+    from svcops.store.reports import ReportQueries
 
 
 class UnitOfWork:
@@ -64,6 +65,12 @@ class UnitOfWork:
         from svcops.store.demo_mark import DemoDatabase
 
         return DemoDatabase(self.session)
+
+    @cached_property
+    def reports(self) -> ReportQueries:
+        from svcops.store.reports import ReportQueries
+
+        return ReportQueries(self.session)
 
     def import_writer(self, **options: Any) -> Writer:
         """The writer of one import's records (store/imports.py)."""
