@@ -186,7 +186,6 @@ class Scenario:
             self.survey(key, resolved_at, good=fast and not reopened, effortless=quick)
 
     def request(self, day: int) -> None:
-
         rng = self.rng
         title, model, service = rng.choice(REQUESTS)
         team = SERVICES[service][0]
