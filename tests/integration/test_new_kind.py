@@ -137,6 +137,8 @@ def test_a_new_kind_imports_into_a_fresh_database(cli, db, tmp_path: Path) -> No
     rows = _csv(tmp_path, "title,participants\nFirst drill,4\n")
     summary = ok(cli("import", str(rows), "--kind", "drill", "-f", "json")).json()
     assert summary["records"] == 1
+    first = ok(cli("drill", "show", "DRL-1", "-f", "json")).json()
+    assert (first["scenario"], first["participants"]) == ("outage", 4)  # its default, as open's
     opened = ok(cli("drill", "open", "Second", "-f", "json")).json()
     assert opened["key"] == "DRL-2"  # the counter the import made goes on from the import
 

@@ -13,14 +13,9 @@ from svcops.domain.errors import Conflict, NotFound
 from svcops.domain.keys import lookup_key
 from svcops.domain.kinds import BY_PREFIX
 from svcops.domain.lifecycle import Lifecycle
+from svcops.store.record_sql import DEFAULTS
 from svcops.store.records import RecordFilter, RecordRow
 from svcops.store.tables import Customer, StoredRecord
-
-_DEFAULTS = {
-    name: None if info.is_required() else info.default
-    for name, info in StoredRecord.model_fields.items()
-    if name != "id"
-}
 
 
 @dataclass
@@ -70,7 +65,7 @@ class FakeRecords:
     def insert_record(self, values: dict[str, Any]) -> StoredRecord:
         record_id = len(self.rows) + 1
         self.rows[record_id] = record = StoredRecord.model_construct(
-            **(_DEFAULTS | values), id=record_id
+            **(DEFAULTS | values), id=record_id
         )
         return record
 

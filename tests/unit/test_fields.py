@@ -73,3 +73,26 @@ def test_a_kind_defines_its_own_fields_once() -> None:
         catalogue.define(Field("title2", Type.TEXT))
     with pytest.raises(KeyError):
         catalogue.field_named("team_size")
+
+
+@pytest.mark.parametrize("name", ["type", "note", "title", "attributes", "customer_id"])
+def test_a_kind_cannot_take_a_name_records_already_use(name: str) -> None:
+    with pytest.raises(ValueError, match="the name is taken"):
+        catalogue.define(Field(name, Type.TEXT, common=False, column=False))
+
+
+def test_a_kind_points_at_other_records_by_a_capability_not_a_key_field() -> None:
+    with pytest.raises(ValueError, match="cannot be a key"):
+        catalogue.define(Field("parent", Type.KEY, common=False, column=False))
+
+
+def test_kinds_must_agree_on_their_links() -> None:
+    from dataclasses import replace
+
+    from svcops.domain import kinds
+
+    change = replace(LIFECYCLES["request"], kind="change", noun="change", plural="changes",
+                     prefix="CHG", links_to="problem")  # fmt: skip
+    with pytest.raises(ValueError, match="change and problem do not agree on their links"):
+        kinds.register(change)
+    assert "change" not in LIFECYCLES and "CHG" not in kinds.BY_PREFIX

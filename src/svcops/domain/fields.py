@@ -154,12 +154,21 @@ _BY_NAME: dict[str, Field] = {f.name: f for f in (*RECORD_FIELDS, LINKED)}
 _OWN: dict[str, Field] = {}  # fields kinds define for themselves (kept in attributes)
 
 
+# names a kind's own field cannot take: an export's record keys, the table's other columns, and
+# the parameters `open` has already
+RESERVED = frozenset({"type", "id", "customer_id", "problem_id", "attributes", "at", "note"})
+
+
 def define(field: Field) -> Field:
     """Add a kind's own field to the catalogue (kept in the record's attributes)."""
+    if field.name in RESERVED or any(f.name == field.name for f in RECORD_FIELDS):
+        raise ValueError(f"field {field.name!r}: the name is taken by a record's own keys")
     if field.name in _BY_NAME and _BY_NAME[field.name] != field:
         raise ValueError(f"field {field.name!r} is already defined otherwise")
     if field.common or field.column:
         raise ValueError(f"field {field.name!r}: a kind's own field is not common, no column")
+    if field.type is Type.KEY:  # what a record points at is a capability (links_to)
+        raise ValueError(f"field {field.name!r}: a kind's own field cannot be a key")
     _BY_NAME[field.name] = _OWN[field.name] = field
     return field
 

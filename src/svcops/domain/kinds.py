@@ -134,6 +134,12 @@ def register(life: Lifecycle) -> Lifecycle:
         raise ValueError(f"kind {life.kind!r} or prefix {life.prefix!r} is taken")
     for name in life.fields:
         field_named(name)  # every field a kind names is in the catalogue (KeyError otherwise)
+    # links pair up: a kind pointing at another is the one that other says points at it
+    for other in LIFECYCLES.values():
+        if (other.kind == life.links_to) != (other.linked_from == life.kind) or (
+            other.kind == life.linked_from
+        ) != (other.links_to == life.kind):
+            raise ValueError(f"{life.kind} and {other.kind} do not agree on their links")
     LIFECYCLES[life.kind] = life
     BY_PREFIX[life.prefix] = life
     verbs = {verb for known in LIFECYCLES.values() for verb in known.verbs}

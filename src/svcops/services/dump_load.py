@@ -4,11 +4,13 @@ in the order the export wrote them (what a later type refers to is already in)."
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from svcops.domain.fields import Field, Type, field_named, own_fields
 from svcops.domain.kinds import LIFECYCLES
 from svcops.domain.lifecycle import Lifecycle
+from svcops.domain.timeparse import format_instant
 from svcops.domain.vocabulary import CHANNELS, DIRECTIONS
 from svcops.services.dump_lines import RECORD_FIELDS, TYPES, ImportSummary, Line
 from svcops.store.dump import BATCH, DumpWriter
@@ -246,10 +248,14 @@ def _value(line: Line, f: Field) -> Any:
     """A record field of an export line, checked by its type in the catalogue."""
     if f.type is Type.TIME:
         value: Any = line.time(f.name, required=f.required)
-        # a kind's own time is kept as the export writes it (attributes hold JSON)
-        return value if f.column or value is None else line.get(f.name)
+        # a kind's own time is kept in attributes (JSON) as every export writes a time
+        return value if f.column or value is None else format_instant(_utc(value))
     if f.type is Type.WHOLE:
         return line.whole(f.name, f.low, f.high, required=f.required, default=f.initial)
     if f.type is Type.FLAG:
         return bool(line.get(f.name)) if line.get(f.name) is not None else f.initial
     return line.text(f.name, required=f.required, choices=f.choices)
+
+
+def _utc(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)

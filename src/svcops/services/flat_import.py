@@ -91,9 +91,11 @@ class _FlatReader:
         self.latest = call.now + FUTURE_SLACK
         self.plans: dict[tuple[Any, ...], tuple[tuple[int, str], ...]] = {}
         self.fingerprints = Fingerprints()
-        self.own = tuple(f.name for f in own_fields(life.fields))
-        self.read = (*IMPORTED, *self.own)
-        self.checked = [name for name in self.read if field_named(name).type is not Type.TEXT]
+        self.own = own_fields(life.fields)
+        self.read = (*IMPORTED, *(f.name for f in self.own))
+        self.checked = [
+            name for name in self.read if field_named(name).type not in (Type.TEXT, Type.TIME)
+        ]
 
     def when(self, row: dict[str, Any], name: str, where: str) -> datetime | None:
         value = row.get(name)
@@ -122,7 +124,14 @@ class _FlatReader:
                     fields[name] = field_named(name).read(fields[name])
         except InvalidInput as exc:
             raise InvalidInput(f"{where}: {exc.message}") from None
-        attributes = {name: fields.pop(name) for name in self.own if fields[name] is not None}
+        attributes = {}
+        for f in self.own:  # kept as `open` keeps them: times in UTC, choices with defaults
+            value = fields.pop(f.name)
+            if f.type is Type.TIME:
+                moment = self.when(row, f.name, where)
+                value = None if moment is None else format_instant(moment)
+            attributes[f.name] = value if value is not None else f.default
+        attributes = {name: value for name, value in attributes.items() if value is not None}
         fields["due_at"] = self.when(row, "due_at", where)
         opened = self.when(row, "opened_at", where) or self.now
         key = _flat_key(life, row.get("key"), where)
@@ -184,7 +193,9 @@ def _flat_plan(
     takes (RESPONDED, RESOLVED, CLOSED, or LAST: the latest time so far); no time is made up."""
     target = stage or life.initial
     state = life.state_of(target)
-    resolved_stage = next(s for s in life.main_path if life.state_of(s) is State.RESOLVED)
+    resolved_stage = next((s for s in life.main_path if life.state_of(s) is State.RESOLVED), "")
+    if resolved and not resolved_stage:
+        raise InvalidInput(f"{where}: {life.plural} are never resolved; resolved_at cannot be kept")
     if not resolved and state is State.RESOLVED:
         raise InvalidInput(f"{where}: a record in stage {target} needs resolved_at")
     if not closed and state is State.FINAL:

@@ -72,10 +72,12 @@ def _export_objects(reader: DumpReader) -> Iterator[dict[str, Any]]:
                 obj[name] = record_keys.get(values["problem_id"])
             else:
                 obj[name] = _out(values[name], name)
-        own = own_fields(LIFECYCLES[values["kind"]].fields)
-        if own:  # a kind's own fields follow the columns, null when not given
-            attributes = values["attributes"] or {}
-            obj.update({f.name: attributes.get(f.name) for f in own})
+        attributes = values["attributes"] or {}
+        life = LIFECYCLES.get(values["kind"])
+        # a kind's own fields follow the columns, null when not given (a kind this svcops does
+        # not know: what is stored, as it is)
+        names = [f.name for f in own_fields(life.fields)] if life else sorted(attributes)
+        obj.update({name: attributes.get(name) for name in names if name not in obj})
         yield obj
     for row in reader.events():
         yield {"type": "event", "record": record_keys[row["record_id"]],

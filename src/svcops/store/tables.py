@@ -99,7 +99,7 @@ class StoredRecord(SQLModel):
     external_id: str | None = None
     source_hash: str | None = Field(default=None, max_length=32)
     # the values of the fields a kind defines for itself (domain/fields.py `define`)
-    attributes: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    attributes: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
 
 
 class Record(StoredRecord, table=True):

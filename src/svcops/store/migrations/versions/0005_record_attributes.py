@@ -16,7 +16,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("record") as batch:
-        batch.add_column(sa.Column("attributes", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("attributes", sa.JSON(none_as_null=True), nullable=True))
 
 
 def downgrade() -> None:
