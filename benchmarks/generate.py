@@ -7,7 +7,8 @@ Rows go in with SQLAlchemy Core executemany in one transaction per table batch, 
 object at a time. The shape follows a real desk: a year of arrivals, skewed durations, holds,
 reopens, a first inbound contact per case (none for monitoring) and follow-ups, survey
 responses with three quality dimensions. Events are written for what the reports read (the
-opening of every record and the moves of reopened ones), not a full history of every case.
+opening of every record, the holds the SLA clocks stop for, and the moves of reopened ones),
+not a full history of every case.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ CHANNEL_WEIGHTS = [30, 25, 20, 15, 10]
 PRIORITY = {(1, 1): "P1", (1, 2): "P2", (1, 3): "P3", (2, 1): "P2", (2, 2): "P3", (2, 3): "P4",
             (3, 1): "P3", (3, 2): "P4", (3, 3): "P4"}  # fmt: skip
 BATCH = 20_000
+HOLD_REASONS = ["awaiting_customer", "awaiting_vendor", "awaiting_change"]
 
 
 def table(model: type) -> object:
@@ -40,7 +42,7 @@ def table(model: type) -> object:
 
 def event(record_id: int, at: int, action: str, to: str) -> dict[str, object]:
     return {"record_id": record_id, "at": at, "recorded_at": at, "actor": "generator",
-            "action": action, "to_value": to}  # fmt: skip
+            "action": action, "to_value": to, "note": None}  # fmt: skip
 
 
 def generate(url: str, records: int, feedback: int, seed: int) -> dict[str, int]:
@@ -100,6 +102,12 @@ def generate(url: str, records: int, feedback: int, seed: int) -> dict[str, int]
                 })  # fmt: skip
                 first_stage = "new" if kind == "incident" else "inquiry"
                 events.append(event(record_id, opened, "open", first_stage))
+                if paused and done:  # the hold the paused time was spent in, after the response
+                    work = "in_progress" if kind == "incident" else "execution"
+                    held = response + (resolved - paused - response) // 2
+                    events.append({**event(record_id, held, "hold", "on_hold"),
+                                   "note": rng.choice(HOLD_REASONS)})  # fmt: skip
+                    events.append(event(record_id, held + paused, "resume", work))
                 if reopened and done:
                     again = resolved + 3600
                     for action, at, to in (("resolve", resolved, "resolved"),

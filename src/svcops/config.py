@@ -19,6 +19,7 @@ from pathlib import Path
 from svcops.config_file import FileValues, read_file
 from svcops.domain.clock import clock
 from svcops.domain.errors import InvalidInput
+from svcops.domain.sla import SlaPolicy
 from svcops.domain.timeparse import parse_when
 
 APP = "svcops"
@@ -36,7 +37,7 @@ class Settings:
     format: str | None
     default_channel: str
     matrix: tuple[tuple[str, ...], ...]
-    sla: dict[str, tuple[int, int]]
+    sla: SlaPolicy
     targets: dict[str, str]
     dimensions: tuple[str, ...]
 
@@ -107,7 +108,10 @@ _config_paths: dict[tuple[str | None, ...], Path] = {}
 
 
 def config_path() -> Path:
-    """`SVCOPS_CONFIG`, else svcops.toml in the user config directory."""
+    """`SVCOPS_CONFIG`, else svcops.toml in the user config directory (`svcops demo` names
+    its own, beside the demo database)."""
+    if "config" in _overrides:
+        return Path(_overrides["config"])
     key = tuple(os.environ.get(name) for name in ("SVCOPS_CONFIG", "HOME", "XDG_CONFIG_HOME"))
     found = _config_paths.get(key)
     if found is None:
@@ -237,7 +241,7 @@ def get_settings() -> Settings:
 
 
 def _resolve_settings(path: Path) -> Settings:
-    file = read_file(path, named="SVCOPS_CONFIG" in os.environ)
+    file = read_file(path, named="SVCOPS_CONFIG" in os.environ or "config" in _overrides)
     url, source = _database(file)
     env = os.environ
     fmt = _overrides.get("format") or env.get("SVCOPS_FORMAT") or file.format

@@ -7,19 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from svcops.domain.errors import InvalidInput
 from svcops.domain.feedback import DEFAULT_DIMENSIONS
 from svcops.domain.priority import DEFAULT_MATRIX
-from svcops.domain.timeparse import parse_duration
+from svcops.domain.sla import SlaPolicy
 
-# PRODUCT.md section 3: calendar-time targets per priority, (first response, resolution)
-DEFAULT_SLA: dict[str, tuple[int, int]] = {
-    "P1": (15 * 60, 4 * 3600),
-    "P2": (3600, 8 * 3600),
-    "P3": (4 * 3600, 3 * 86400),
-    "P4": (86400, 5 * 86400),
-}
+if TYPE_CHECKING:
+    from svcops.config_schema import FileConfig
 
 
 @dataclass(frozen=True)
@@ -32,7 +28,7 @@ class FileValues:
     format: str | None = None
     default_channel: str = "phone"
     matrix: tuple[tuple[str, ...], ...] = DEFAULT_MATRIX
-    sla: dict[str, tuple[int, int]] = field(default_factory=lambda: dict(DEFAULT_SLA))
+    sla: SlaPolicy = field(default_factory=SlaPolicy)
     targets: dict[str, str] = field(default_factory=dict)
     dimensions: tuple[str, ...] = DEFAULT_DIMENSIONS
 
@@ -80,9 +76,10 @@ def _parse_file(path: Path) -> FileValues:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise InvalidInput(f"config file {path}: {where}: {first['msg']}") from None
-    sla = dict(DEFAULT_SLA)
-    for priority, target in parsed.sla.items():
-        sla[priority] = (parse_duration(target.response), parse_duration(target.resolution))
+    try:
+        sla = _sla_policy(parsed)
+    except InvalidInput as exc:
+        raise InvalidInput(f"config file {path}: {exc.message}", hint=exc.hint) from None
     return FileValues(
         database_url=parsed.database.url,
         database_path=parsed.database.path,
@@ -94,3 +91,43 @@ def _parse_file(path: Path) -> FileValues:
         targets=dict(parsed.targets),
         dimensions=tuple(parsed.feedback.dimensions),
     )
+
+
+def _sla_policy(parsed: FileConfig) -> SlaPolicy:
+    """`[calendars.NAME]` and `[sla]` as the policy the clocks run on; every calendar named
+    must be defined (or be the built-in 24x7)."""
+    from svcops.domain.calendar import ALWAYS_OPEN, TWENTY_FOUR_SEVEN, parse_calendar
+    from svcops.domain.sla import DEFAULT_TARGETS, SlaTarget
+    from svcops.domain.timeparse import parse_duration
+
+    calendars = {ALWAYS_OPEN: TWENTY_FOUR_SEVEN}
+    for name, table in parsed.calendars.items():
+        if name == ALWAYS_OPEN:
+            raise InvalidInput(f"calendars.{name}: the name is the built-in always-open calendar")
+        calendars[name] = parse_calendar(name, table)
+
+    def known(name: str, where: str) -> str:
+        if name not in calendars:
+            raise InvalidInput(
+                f"{where}: unknown calendar {name!r}",
+                hint="calendars: " + ", ".join(sorted(calendars)),
+            )
+        return name
+
+    section = parsed.sla
+    targets = {}
+    for priority, default in DEFAULT_TARGETS.items():
+        given = getattr(section, priority)
+        targets[priority] = SlaTarget(
+            parse_duration(given.response) if given.response else default.response,
+            parse_duration(given.resolution) if given.resolution else default.resolution,
+            known(given.calendar, f"sla.{priority}.calendar") if given.calendar else None,
+        )
+    teams = {}
+    for team, name in section.teams.items():
+        if not team.strip():
+            raise InvalidInput("sla.teams: a team name is empty")
+        if team.strip().casefold() in teams:  # team names match in any case
+            raise InvalidInput(f"sla.teams.{team}: the team is named twice (in another case)")
+        teams[team.strip().casefold()] = known(name, f"sla.teams.{team}")
+    return SlaPolicy(targets, calendars, known(section.calendar, "sla.calendar"), teams)

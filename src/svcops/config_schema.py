@@ -5,13 +5,16 @@ Imported only when a config file exists, so commands without one skip building t
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from svcops.domain.calendar import ALWAYS_OPEN
 from svcops.domain.errors import InvalidInput
 from svcops.domain.feedback import DEFAULT_DIMENSIONS
 from svcops.domain.formats import FORMATS
 from svcops.domain.kinds import CHANNELS
-from svcops.domain.priority import DEFAULT_MATRIX, PRIORITIES, check_matrix
+from svcops.domain.priority import DEFAULT_MATRIX, check_matrix
 from svcops.domain.timeparse import load_zone, parse_duration
 
 
@@ -70,17 +73,33 @@ class PrioritySection(_Section):
 
 
 class SlaTarget(_Section):
-    response: str
-    resolution: str
+    """A priority's targets (open time of its calendar) and the calendar it may name."""
+
+    response: str | None = None
+    resolution: str | None = None
+    calendar: str | None = None
 
     @field_validator("response", "resolution")
     @classmethod
-    def _duration(cls, value: str) -> str:
-        try:
-            parse_duration(value)
-        except InvalidInput as exc:
-            raise ValueError(exc.message) from None
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                if parse_duration(value) <= 0:
+                    raise ValueError("a target must be longer than 0 seconds")
+            except InvalidInput as exc:
+                raise ValueError(exc.message) from None
         return value
+
+
+class SlaSection(_Section):
+    """`[sla]`: the default calendar, the calendars of teams, and targets per priority."""
+
+    calendar: str = ALWAYS_OPEN
+    teams: dict[str, str] = {}
+    P1: SlaTarget = SlaTarget()
+    P2: SlaTarget = SlaTarget()
+    P3: SlaTarget = SlaTarget()
+    P4: SlaTarget = SlaTarget()
 
 
 class FeedbackSection(_Section):
@@ -102,7 +121,8 @@ class FileConfig(_Section):
     display: DisplaySection = DisplaySection()
     defaults: DefaultsSection = DefaultsSection()
     priority: PrioritySection = PrioritySection()
-    sla: dict[str, SlaTarget] = {}
+    calendars: dict[str, dict[str, Any]] = {}
+    sla: SlaSection = SlaSection()
     targets: dict[str, str] = {}
     feedback: FeedbackSection = FeedbackSection()
 
@@ -116,12 +136,4 @@ class FileConfig(_Section):
                 parse_target(metric, text)
             except InvalidInput as exc:
                 raise ValueError(exc.message) from None
-        return value
-
-    @field_validator("sla")
-    @classmethod
-    def _known_priorities(cls, value: dict[str, SlaTarget]) -> dict[str, SlaTarget]:
-        unknown = sorted(set(value) - set(PRIORITIES))
-        if unknown:
-            raise ValueError(f"unknown priorities {unknown}; use {', '.join(PRIORITIES)}")
         return value

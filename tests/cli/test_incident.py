@@ -294,6 +294,7 @@ def test_formats_carry_the_same_fields(cli, db):
         "key", "kind", "title", "stage", "priority", "impact", "urgency", "service", "category",
         "channel", "customer", "assignee", "team", "opened_at", "first_response_at",
         "resolved_at", "closed_at", "reopen_count", "hold_reason", "problem",
+        "response_due_at", "resolution_due_at", "sla_response", "sla_resolution",
     ]  # fmt: skip
     assert list(as_json[0]) == fields
     assert as_json[0]["service"] == "vpn"

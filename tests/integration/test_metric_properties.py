@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
-from svcops.config_file import DEFAULT_SLA
 from svcops.services.base import transaction
 from svcops.services.report_figures import figures_by_group as _figures_by_group
 from svcops.store.report_scope import Scope
@@ -39,7 +38,7 @@ def reference(values: list[int], p: float) -> float:
 def scope(groups: tuple[str, ...] = ()) -> Scope:
     return Scope(
         since=SINCE, until=UNTIL, now=NOW, kinds=("incident", "request"), groups=groups,
-        open_stages=("new", "acknowledged", "in_progress", "on_hold"), sla=DEFAULT_SLA,
+        open_stages=("new", "acknowledged", "in_progress", "on_hold"),
         dimensions=("courtesy", "competence", "reliability"),
     )  # fmt: skip
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from svcops.domain.errors import Conflict, NotFound
 from svcops.domain.keys import lookup_key
-from svcops.domain.kinds import BY_PREFIX
+from svcops.domain.kinds import BY_PREFIX, STAGE_EVENT_ACTIONS
 from svcops.domain.lifecycle import Lifecycle
 from svcops.store.record_sql import DEFAULTS
 from svcops.store.records import RecordFilter, RecordRow
@@ -135,11 +135,32 @@ class FakeRecords:
         return sorted((c for c in self.contacts if c[0] in records), key=lambda c: c[3])
 
 
+class FakeSla:
+    """The SLA clocks' inputs (store/sla.py), read from the fake records' events."""
+
+    def __init__(self, records: FakeRecords) -> None:
+        self.records = records
+
+    def moves(self, record_ids: Sequence[int]) -> dict[int, list[tuple[int, str, str | None]]]:
+        found: dict[int, list[tuple[int, str, str | None]]] = {}
+        for e in sorted(self.records.events, key=lambda e: e.at):
+            if e.record_id in record_ids and e.action in STAGE_EVENT_ACTIONS and e.to_value:
+                found.setdefault(e.record_id, []).append(
+                    (int(e.at.timestamp()), e.to_value, e.note)
+                )
+        return found
+
+
 @dataclass
 class FakeUnitOfWork:
     """What a service's transaction holds; `committed` counts the units that wrote."""
 
     records: FakeRecords = field(default_factory=FakeRecords)
+
+    @property
+    def sla(self) -> FakeSla:
+        return FakeSla(self.records)
+
     committed: int = 0
     rolled_back: int = 0
 

@@ -29,10 +29,13 @@ def test_every_kind_names_catalogue_fields_and_shows_them_after_the_common_ones(
     for life in LIFECYCLES.values():
         shown = catalogue.shown_fields(life.fields)
         assert shown[:3] == ("key", "kind", "title")
-        assert shown[-len(life.fields) :] == life.fields
+        clocks = len(catalogue.CLOCK_NAMES)
+        assert shown[-clocks - len(life.fields) : -clocks] == life.fields
         assert all(not catalogue.field_named(name).common for name in life.fields)
-    assert catalogue.shown_fields(LIFECYCLES["incident"].fields)[-3:] == (
-        "reopen_count", "hold_reason", "problem"
+    # every record shows its SLA clocks last (PRODUCT.md section 7)
+    assert catalogue.shown_fields(LIFECYCLES["incident"].fields)[-7:] == (
+        "reopen_count", "hold_reason", "problem",
+        "response_due_at", "resolution_due_at", "sla_response", "sla_resolution",
     )  # fmt: skip
 
 

@@ -227,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from svcops.config import set_overrides
 
     args = list(sys.argv[1:] if argv is None else argv)
-    set_overrides(db=None)
+    set_overrides(db=None, config=None)
     for arg in args:
         problem = unreadable(arg)
         if problem:

@@ -44,4 +44,8 @@ def command(
     from svcops.cli.report import document
 
     render.show(document(metrics_report()), fmt, False)
-    messages.message(f"svcops: explore it: SVCOPS_DB={target} svcops incident list --open")
+    messages.message(f"svcops: its SLA calendars: {summary.config}")
+    messages.message(
+        f"svcops: explore it: export SVCOPS_DB={target} SVCOPS_CONFIG={summary.config}; "
+        "svcops incident list --open; svcops report sla"
+    )

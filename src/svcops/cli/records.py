@@ -103,6 +103,22 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
                 "--breached", help="Only open ones whose response or resolution SLA has breached."
             ),
         ] = False,
+        at_risk: Annotated[
+            str | None,
+            typer.Option(
+                "--at-risk",
+                help="Only open ones whose running SLA clock falls due within this long "
+                "(30m, 1h, 2d), soonest first.",
+                metavar="DURATION",
+            ),
+        ] = None,
+        check: Annotated[
+            bool,
+            typer.Option(
+                "--check",
+                help="With --at-risk or --breached: exit 6 when any record is listed (for cron).",
+            ),
+        ] = False,
         since: Since = None,
         until: Until = None,
         limit: Annotated[str, typer.Option(help="At most this many; 0 for all.")] = "50",
@@ -111,7 +127,11 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
     ) -> None:
         from svcops.cli.capture import is_terminal, stdout
         from svcops.cli.messages import message
+        from svcops.domain.errors import InvalidInput, TargetMissed
         from svcops.services.records import list_records
+
+        if check and not (breached or at_risk):
+            raise InvalidInput("--check needs --at-risk or --breached")
 
         page = list_records(
             life.kind,
@@ -122,20 +142,29 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
             open_only=open_only,
             known_errors=known_errors,
             breached=breached,
+            at_risk=at_risk,
             since=since,
             until=until,
             limit=limit,
         )
-        columns = render.KNOWN_ERROR_COLUMNS if known_errors else render.LIST_COLUMNS
+        columns: tuple[str, ...] = render.LIST_COLUMNS
+        if known_errors:
+            columns = render.KNOWN_ERROR_COLUMNS
+        elif at_risk or breached:
+            columns = render.CLOCK_COLUMNS
         render.show(render.records(page.records, columns, life=life), fmt, quiet)
         if len(page.records) < page.total and is_terminal(stdout()):
             message(f"showing {len(page.records)} of {page.total}; --limit 0 shows all")
+        if check and page.total:
+            state = f"at risk within {at_risk}" if at_risk else "breached"
+            noun = life.noun if page.total == 1 else life.plural
+            raise TargetMissed(f"{page.total} open {noun} {state}")
 
     list_names = set(inspect.signature(list_).parameters)
     if not life.known_error_stage:
         list_names.discard("known_errors")
     if not life.customer_facing:  # SLAs are promises to customers
-        list_names.discard("breached")
+        list_names -= {"breached", "at_risk", "check"}
     app.command("list", help=f"List {life.plural}, newest first.")(keep_only(list_, list_names))
 
     def show_(key: Key, fmt: Format = None, quiet: Quiet = False) -> None:

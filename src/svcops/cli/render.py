@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from svcops.services.views import ContactView, EventView, RecordDetail, RecordView
 
 LIST_COLUMNS = ("key", "stage", "priority", "title", "assignee", "team", "opened_at")
+CLOCK_COLUMNS = ("key", "priority", "title", "team", "sla_response", "response_due_at",
+                 "sla_resolution", "resolution_due_at")  # fmt: skip
 KNOWN_ERROR_COLUMNS = ("key", "title", "service", "category", "root_cause", "workaround")
 EVENT_COLUMNS = ("at", "actor", "action", "from", "to", "note")
 CONTACT_FIELDS = ("record", "channel", "direction", "at", "agent", "note")

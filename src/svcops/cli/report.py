@@ -13,35 +13,74 @@ if TYPE_CHECKING:
 app = typer.Typer(no_args_is_help=True)
 
 
+Since = Annotated[
+    str | None,
+    typer.Option(help="Start of the period, included (default: 7 days ago).", metavar="WHEN"),
+]
+Until = Annotated[
+    str | None, typer.Option(help="End of the period, excluded (default: now).", metavar="WHEN")
+]
+By = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Group by team, assignee, service, category, channel, priority, kind, model, "
+        "customer, day, week or month (repeat or comma-separate).",
+    ),
+]
+Check = Annotated[
+    bool, typer.Option("--check", help="Exit 6 naming every missed target (for cron).")
+]
+
+
 @app.command("metrics")
 def metrics_(
-    since: Annotated[
-        str | None,
-        typer.Option(help="Start of the period, included (default: 7 days ago).", metavar="WHEN"),
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option(help="End of the period, excluded (default: now).", metavar="WHEN")
-    ] = None,
+    since: Since = None,
+    until: Until = None,
     kind: Annotated[
         list[str] | None,
         typer.Option(help="incident or request (default: both); or problem, for problem figures."),
     ] = None,
-    by: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Group by team, assignee, service, category, channel, priority, kind, model, "
-            "customer, day, week or month (repeat or comma-separate).",
-        ),
-    ] = None,
-    check: Annotated[
-        bool, typer.Option("--check", help="Exit 6 naming every missed target (for cron).")
-    ] = False,
+    by: By = None,
+    check: Check = False,
     fmt: Format = None,
 ) -> None:
     """CSAT, response and resolution times, FCR, CES, SQS, SLA and more for a period."""
-    from svcops.services.reports import check_targets, metrics_report
+    from svcops.services.reports import metrics_report
 
-    report = metrics_report(since=since, until=until, kinds=kind, by=by)
+    _show(metrics_report(since=since, until=until, kinds=kind, by=by), fmt, check)
+
+
+@app.command("sla")
+def sla_(
+    since: Since = None,
+    until: Until = None,
+    kind: Annotated[
+        list[str] | None, typer.Option(help="incident or request (default: both).")
+    ] = None,
+    by: By = None,
+    at_risk: Annotated[
+        str,
+        typer.Option(
+            "--at-risk",
+            help="Count open records whose clock falls due within this long of the period's "
+            "end as at risk.",
+            metavar="DURATION",
+        ),
+    ] = "1h",
+    check: Check = False,
+    fmt: Format = None,
+) -> None:
+    """SLA clocks on business time: met and breached, breached and at-risk open records, time
+    on hold and suspect pauses, per group."""
+    from svcops.services.reports import sla_report
+
+    report = sla_report(since=since, until=until, kinds=kind, by=by, at_risk=at_risk)
+    _show(report, fmt, check)
+
+
+def _show(report: "MetricsReport", fmt: str | None, check: bool) -> None:
+    from svcops.services.reports import check_targets
+
     render.show(document(report), fmt, False)
     if check:
         check_targets(report)
@@ -79,7 +118,6 @@ def document(report: "MetricsReport") -> shapes.Document:
 
 
 def _group_section(report: "MetricsReport", group: "GroupReport") -> shapes.Rows:
-    from svcops.domain.metrics import metrics_of
     from svcops.domain.timeparse import format_instant
 
     targets = {t.target.metric: t for t in group.targets}
@@ -87,7 +125,7 @@ def _group_section(report: "MetricsReport", group: "GroupReport") -> shapes.Rows
     rows = []
     for key, value in current.items():
         base, _, stat = key.partition(".")
-        metric = metrics_of(report.register)[base]
+        metric = report.catalogue[base]
         judged = targets.get(key)
         rows.append(
             {
@@ -116,7 +154,7 @@ def _human(unit: str, value: Any) -> str | None:
 
     if value is None:
         return None
-    if unit == "seconds":
+    if unit in ("seconds", "duration"):
         return format_duration(value)
     if unit == "percent":
         return f"{value:.1f}%"
@@ -132,7 +170,7 @@ def _change(unit: str, value: Any, before: Any) -> str | None:
         return None
     delta = value - before
     sign = "+" if delta > 0 else ""
-    if unit == "seconds":
+    if unit in ("seconds", "duration"):
         return ("+" if delta > 0 else "") + format_duration(delta)
     if unit == "percent":
         return f"{sign}{delta:.1f} pts"

@@ -150,13 +150,24 @@ RECORD_FIELDS: tuple[Field, ...] = (
 # derived for a record as it is shown: the keys of the incidents linked to a problem
 LINKED = Field("incidents", T.KEY, common=False, column=False, refers_to="incident")
 
-_BY_NAME: dict[str, Field] = {f.name: f for f in (*RECORD_FIELDS, LINKED)}
+# derived for a record as it is shown: its SLA clocks (domain/sla.py), None where none applies
+CLOCKS = (
+    Field("response_due_at", T.TIME, column=False),
+    Field("resolution_due_at", T.TIME, column=False),
+    Field("sla_response", T.TEXT, column=False),
+    Field("sla_resolution", T.TEXT, column=False),
+)
+CLOCK_NAMES = tuple(f.name for f in CLOCKS)
+
+_BY_NAME: dict[str, Field] = {f.name: f for f in (*RECORD_FIELDS, LINKED, *CLOCKS)}
 _OWN: dict[str, Field] = {}  # fields kinds define for themselves (kept in attributes)
 
 
 # names a kind's own field cannot take: an export's record keys, the table's other columns, and
 # the parameters `open` has already
-RESERVED = frozenset({"type", "id", "customer_id", "problem_id", "attributes", "at", "note"})
+RESERVED = frozenset(
+    {"type", "id", "customer_id", "problem_id", "attributes", "at", "note", *CLOCK_NAMES}
+)
 
 
 def define(field: Field) -> Field:
@@ -196,7 +207,7 @@ IMPORTED_TEXT = tuple(name for name in IMPORTED if field_named(name).type is T.T
 
 def shown_fields(kind_fields: tuple[str, ...]) -> tuple[str, ...]:
     """The fields a record of a kind with `kind_fields` shows, in output order."""
-    return (*COMMON_SHOWN, *kind_fields)
+    return (*COMMON_SHOWN, *kind_fields, *CLOCK_NAMES)
 
 
 def open_options(kind_fields: tuple[str, ...]) -> tuple[Field, ...]:

@@ -20,7 +20,7 @@ from svcops.domain.feedback import CES, CSAT, QUALITY
 class Metric:
     key: str
     label: str
-    unit: str  # "count", "seconds", "percent", "score"
+    unit: str  # "count", "seconds" (median, mean, p90), "duration" (a total), "percent", "score"
     population: str
     # the numbers of its formula, by name: the report's SQL takes them as bound parameters
     parameters: tuple[tuple[str, float], ...] = ()
@@ -127,7 +127,55 @@ PROBLEM_METRICS: tuple[Metric, ...] = (
         "problems that first became known errors in the period",
     ),
 )
+# `report sla` (PRODUCT.md section 7): the clocks of domain/sla.py, per group
+_DECIDED = "records whose {} SLA was decided in the period (met, or breached when it passed)"
+SLA_METRICS: tuple[Metric, ...] = (
+    Metric("sla_response_decided", "Response decided", "count", _DECIDED.format("response")),
+    Metric("sla_response_met", "Response met", "count", _DECIDED.format("response")),
+    Metric("sla_response_breached", "Response breached", "count", _DECIDED.format("response")),
+    Metric("sla_response_pct", "Response met", "percent", _DECIDED.format("response")),
+    Metric("sla_resolution_decided", "Resolution decided", "count", _DECIDED.format("resolution")),
+    Metric("sla_resolution_met", "Resolution met", "count", _DECIDED.format("resolution")),
+    Metric(
+        "sla_resolution_breached", "Resolution breached", "count", _DECIDED.format("resolution")
+    ),
+    Metric("sla_resolution_pct", "Resolution met", "percent", _DECIDED.format("resolution")),
+    Metric(
+        "breached_open",
+        "Breached, still open",
+        "count",
+        "records not yet resolved at the period's end whose response or resolution SLA breached",
+    ),
+    Metric(
+        "at_risk",
+        "At risk",
+        "count",
+        "records not yet resolved at the period's end whose running clock falls due within "
+        "--at-risk of it",
+    ),
+    Metric(
+        "paused_s",
+        "Time on hold",
+        "duration",
+        "open time on hold before the resolution, of the records whose resolution SLA was "
+        "decided in the period",
+    ),
+    Metric(
+        "paused_pct",
+        "On hold, share of resolution time",
+        "percent",
+        "the same records: time on hold over open time from opening to resolution",
+    ),
+    Metric(
+        "suspect_pauses",
+        "Suspect pauses",
+        "count",
+        "holds awaiting the customer during which the customer contacted the desk, of the "
+        "same records",
+    ),
+)
 BY_KEY = {metric.key: metric for metric in METRICS}
+SLA_BY_KEY = {metric.key: metric for metric in SLA_METRICS}
 PROBLEM_BY_KEY = {metric.key: metric for metric in PROBLEM_METRICS}
 
 
@@ -176,7 +224,7 @@ class Target:
 def parse_target(metric: str, text: str) -> Target:
     """A target from the config: ("csat_pct", ">= 85"), ("first_response_s.p90", "<= 14400")."""
     base, _, stat = metric.partition(".")
-    known = BY_KEY.get(base) or PROBLEM_BY_KEY.get(base)
+    known = BY_KEY.get(base) or PROBLEM_BY_KEY.get(base) or SLA_BY_KEY.get(base)
     if (
         known is None
         or (stat and (known.unit != "seconds" or stat not in DURATION_STATS))

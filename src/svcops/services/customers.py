@@ -62,12 +62,17 @@ def list_customers(*, org: str | None = None) -> list[CustomerView]:
 def show_customer(key: str) -> CustomerDetail:
     """A customer with their records, contacts and feedback."""
     from svcops.domain.kinds import LIFECYCLES
+    from svcops.services.sla import record_clocks
 
     with transaction(write=False) as (uow, call):
         customer = uow.records.get_customer(key)
         assert customer.id is not None
         rows = uow.records.records_of_customer(customer.id)
-        records = [record_view(LIFECYCLES[r.record.kind], r) for r in rows]
+        clocks = record_clocks(uow, call.settings.sla, [r.record for r in rows], call.now)
+        records = [
+            record_view(LIFECYCLES[r.record.kind], r, clocks=clocks.get(r.record.id or 0))
+            for r in rows
+        ]
         keys = {r.record.id: r.record.key for r in rows if r.record.id is not None}
         return CustomerDetail(
             _view(customer),

@@ -15,12 +15,14 @@ from svcops.config import sqlite_url
 from svcops.domain.clock import clock
 from svcops.domain.errors import InvalidInput
 from svcops.domain.timeparse import format_instant
+from svcops.services.demo_config import demo_config, write_demo_config
 from svcops.services.demo_scenario import Scenario
 
 
 @dataclass(frozen=True)
 class DemoSummary:
     location: str
+    config: str
     days: int
     seed: int
     incidents: int
@@ -65,6 +67,7 @@ def build_demo(
     if days < 1 or days > 3650:
         raise InvalidInput("--days must be between 1 and 3650")
     target = demo_path(db, replace)
+    config = demo_config(target)
     rng = random.Random(seed)
     now = clock.now()
     scenario = Scenario(rng, now, days)
@@ -93,4 +96,7 @@ def build_demo(
                 at=format_instant(now),
             )  # fmt: skip
         database.mark()
-    return DemoSummary(location=str(target), days=days, seed=seed, **scenario.counts)
+    write_demo_config(config)
+    return DemoSummary(
+        location=str(target), config=str(config), days=days, seed=seed, **scenario.counts
+    )

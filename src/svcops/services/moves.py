@@ -74,7 +74,7 @@ def move_record(
             if life.state_of(row.record.stage) is not State.RESOLVED:
                 raise InvalidInput("--resolve-incidents goes with a move that resolves the problem")
             _resolve_linked_incidents(uow, call, life, row.record, moment)
-        return view_of(uow, life, row)
+        return view_of(uow, call, life, row)
 
 
 def apply_move(
@@ -151,7 +151,7 @@ def link_record(
         if new is None and old is None:
             raise InvalidInput(f"{record.key} is not linked to {problems.a_noun}")
         if old == new:
-            return view_of(uow, incidents, row)
+            return view_of(uow, call, incidents, row)
         uow.records.update_record(record, {"problem_id": target.id if target else None})
         action = "link" if target is not None else "unlink"
         record_event(uow, call, record, action, moment, from_value=old, to_value=new, note=text)
@@ -160,7 +160,7 @@ def link_record(
                 side = uow.records.get_record(problems, key_of_problem).record
                 change = "link" if key_of_problem == new else "unlink"
                 record_event(uow, call, side, change, moment, to_value=record.key, note=text)
-        return view_of(uow, incidents, replace(row, problem=new))
+        return view_of(uow, call, incidents, replace(row, problem=new))
 
 
 def assign_record(
@@ -195,4 +195,4 @@ def assign_record(
                 changes[field] = value
         if changes:
             uow.records.update_record(record, changes)
-        return view_of(uow, life, row)
+        return view_of(uow, call, life, row)

@@ -103,7 +103,7 @@ def open_record(
                 uow, call, record, "contact", opened_at, to_value=f"inbound {channel_name}"
             )
         customer_key = customer_row.key if customer_row else None
-        return view_of(uow, life, RecordRow(record, customer_key, None))
+        return view_of(uow, call, life, RecordRow(record, customer_key, None))
 
 
 def _own_values(

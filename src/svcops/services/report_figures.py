@@ -6,14 +6,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from svcops.domain.metrics import METRICS, PROBLEM_METRICS
+from svcops.services.sla import Tally
 from svcops.store.report_scope import Scope
 from svcops.store.reports import CUSTOMER_DURATIONS, ReportQueries
 
 Figures = dict[str, Any]
 
 
-def figures_by_group(store: ReportQueries, scope: Scope) -> dict[tuple[Any, ...], Figures]:
-    """The figures of each group of `scope`, keyed by the group's values."""
+def figures_by_group(
+    store: ReportQueries, scope: Scope, sla: dict[tuple[Any, ...], Tally] | None = None
+) -> dict[tuple[Any, ...], Figures]:
+    """The figures of each group of `scope`, keyed by the group's values; `sla`: the SLA
+    tallies of the same groups (services/sla.py)."""
     labels = [f"g_{name}" for name in scope.groups]
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
 
@@ -29,6 +33,9 @@ def figures_by_group(store: ReportQueries, scope: Scope) -> dict[tuple[Any, ...]
         collect(store.duration_stats(scope, metric), prefix=metric + ".")
         return {key: _problem_figures(sums) for key, sums in merged.items()}
     collect(store.record_sums(scope))
+    collect(
+        ({**dict(zip(labels, key, strict=True)), **t.as_sums()} for key, t in (sla or {}).items())
+    )
     collect(store.feedback_sums(scope))
     for metric in CUSTOMER_DURATIONS:
         collect(store.duration_stats(scope, metric), prefix=metric + ".")
@@ -93,11 +100,9 @@ def _figures(sums: dict[str, Any]) -> Figures:
         "sqs": _ratio(sums.get("sqs_sum"), sums.get("sqs_n"), 1.0),
         "responses": count("responses"),
         "response_rate_pct": _ratio(sums.get("with_feedback"), sums.get("resolved")),
-        "sla_response_pct": _ratio(
-            sums.get("sla_response_met"), sums.get("sla_response_population")
-        ),
+        "sla_response_pct": _ratio(sums.get("sla_response_met"), sums.get("sla_response_decided")),
         "sla_resolution_pct": _ratio(
-            sums.get("sla_resolution_met"), sums.get("sla_resolution_population")
+            sums.get("sla_resolution_met"), sums.get("sla_resolution_decided")
         ),
         "on_time_pct": _ratio(sums.get("due_met"), sums.get("due_population")),
     }

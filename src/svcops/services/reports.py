@@ -8,19 +8,22 @@ configured targets.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from svcops.domain.errors import InvalidInput, TargetMissed
 from svcops.domain.kinds import LIFECYCLES, customer_kinds
-from svcops.domain.lifecycle import State
-from svcops.domain.metrics import GROUPS, Target, metrics_of, parse_target
-from svcops.services.base import transaction
+from svcops.domain.lifecycle import Lifecycle, State
+from svcops.domain.metrics import GROUPS, SLA_BY_KEY, Metric, Target, metrics_of, parse_target
+from svcops.domain.timeparse import parse_duration
+from svcops.services.base import Call, transaction
 from svcops.services.report_figures import Figures, empty, figures_by_group
 from svcops.services.report_periods import TIME_GROUPS, buckets
+from svcops.services.sla import Tally, tallies
 from svcops.store.report_scope import Scope
+from svcops.store.work import UnitOfWork
 
 DEFAULT_DAYS = 7
 
@@ -55,7 +58,7 @@ class MetricsReport:
     kinds: tuple[str, ...]
     by: tuple[str, ...]
     groups: list[GroupReport]
-    register: bool = False  # a known-error register's report (problems), not customers'
+    catalogue: Mapping[str, Metric]  # what its figures are (domain/metrics.py)
 
     @property
     def missed(self) -> list[tuple[dict[str, Any], TargetResult]]:
@@ -76,19 +79,67 @@ def metrics_report(
     """The metrics for [since, until) (default: the last 7 days), grouped `by`."""
     wanted_kinds = _kinds(kinds)
     register = LIFECYCLES[wanted_kinds[0]] if _is_register(wanted_kinds[0]) else None
-    empty_figures = empty(register is not None)
-    groups = _groups(by)
+
+    def figures(uow: UnitOfWork, call: Call, scope: Scope) -> dict[tuple[Any, ...], Figures]:
+        clocks = None if register else tallies(uow, call.settings.sla, scope)
+        return figures_by_group(uow.reports, scope, clocks)
+
+    return _report(
+        since, until, wanted_kinds, _groups(by), figures, metrics_of(register is not None),
+        empty(register is not None), register,
+    )  # fmt: skip
+
+
+def sla_report(
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    kinds: Sequence[str] | None = None,
+    by: Sequence[str] | None = None,
+    at_risk: str = "1h",
+) -> MetricsReport:
+    """`report sla`: the SLA clocks decided in [since, until) (default: the last 7 days) per
+    group, and the records open at its end that have breached or are at risk."""
+    wanted_kinds = _kinds(kinds)
+    if _is_register(wanted_kinds[0]):
+        raise InvalidInput(
+            f"--kind {wanted_kinds[0]}: {LIFECYCLES[wanted_kinds[0]].plural} have no SLA"
+        )
+    within = parse_duration(at_risk)
+    if within <= 0:
+        raise InvalidInput(f"--at-risk {at_risk!r}: give a duration longer than 0, such as 1h")
+
+    def figures(uow: UnitOfWork, call: Call, scope: Scope) -> dict[tuple[Any, ...], Figures]:
+        found = tallies(uow, call.settings.sla, scope, open_counts=True, at_risk_s=within)
+        return {key: sla_figures(tally) for key, tally in found.items()}
+
+    return _report(
+        since, until, wanted_kinds, _groups(by), figures, SLA_BY_KEY, sla_figures(Tally()), None
+    )
+
+
+def _report(
+    since: str | None,
+    until: str | None,
+    wanted_kinds: tuple[str, ...],
+    groups: tuple[str, ...],
+    figures_of: Callable[[UnitOfWork, Call, Scope], dict[tuple[Any, ...], Figures]],
+    catalogue: Mapping[str, Metric],
+    empty_figures: Figures,
+    register: Lifecycle | None,
+) -> MetricsReport:
+    """A report of `figures_of` per group for the period and the one before it (or per time
+    bucket), with the configured targets of its `catalogue` judged."""
     with transaction(write=False) as (uow, call):
         start, end = call.period(since, until)
         end = end or call.now
         start = start or end - timedelta(days=DEFAULT_DAYS)
         if end <= start:
             raise InvalidInput("--until must be after --since")
-        reported = set(metrics_of(register is not None))
         targets = [
             target
             for target in (parse_target(name, text) for name, text in call.settings.targets.items())
-            if target.metric.partition(".")[0] in reported  # a problem report has no csat
+            if target.metric.partition(".")[0] in catalogue  # a problem report has no csat
         ]
         time_group = next((g for g in groups if g in TIME_GROUPS), None)
         column_groups = tuple(g for g in groups if g not in TIME_GROUPS)
@@ -109,12 +160,11 @@ def metrics_report(
         for bucket_start, bucket_end, label in periods:
             scope = Scope(
                 since=bucket_start, until=bucket_end, now=call.now, kinds=wanted_kinds,
-                groups=column_groups, open_stages=open_stages, sla=call.settings.sla,
-                dimensions=call.settings.dimensions,
+                groups=column_groups, open_stages=open_stages, dimensions=call.settings.dimensions,
                 known_error_stage=register.known_error_stage if register else "",
                 linked_kind=register.linked_from if register else "",
             )  # fmt: skip
-            results.append((label, figures_by_group(uow.reports, scope)))
+            results.append((label, figures_of(uow, call, scope)))
     reports: list[GroupReport] = []
     for index in range(1, len(results)):
         label, current = results[index]
@@ -134,7 +184,7 @@ def metrics_report(
         reports.append(GroupReport({}, empty_figures, empty_figures, [
             TargetResult(t, None, None) for t in targets
         ]))  # fmt: skip
-    return MetricsReport(start, end, wanted_kinds, groups, reports, register is not None)
+    return MetricsReport(start, end, wanted_kinds, groups, reports, catalogue)
 
 
 def check_targets(report: MetricsReport) -> None:
@@ -147,6 +197,25 @@ def check_targets(report: MetricsReport) -> None:
             shown = "null" if result.value is None else _number(round(result.value, 2))
             parts.append(f"{result.target} (is {shown}{'; ' + where if where else ''})")
         raise TargetMissed(f"{len(missed)} target(s) missed: " + "; ".join(parts))
+
+
+def sla_figures(tally: Tally) -> Figures:
+    """`report sla`'s figures of one group (domain/metrics.py SLA_METRICS)."""
+    figures: Figures = {}
+    for clock in ("response", "resolution"):
+        decided, met = getattr(tally, f"{clock}_decided"), getattr(tally, f"{clock}_met")
+        figures[f"sla_{clock}_decided"] = decided
+        figures[f"sla_{clock}_met"] = met
+        figures[f"sla_{clock}_breached"] = decided - met
+        figures[f"sla_{clock}_pct"] = round(met * 100 / decided, 2) if decided else None
+    figures["breached_open"] = tally.breached_open
+    figures["at_risk"] = tally.at_risk
+    figures["paused_s"] = tally.paused_s
+    spent = tally.elapsed_s
+    figures["paused_pct"] = round(tally.paused_s * 100 / spent, 2) if spent else None
+    figures["suspect_pauses"] = tally.suspect_pauses
+    assert list(figures) == list(SLA_BY_KEY)
+    return figures
 
 
 def _is_register(kind: str) -> bool:

@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from svcops.domain.fields import shown_fields
 from svcops.domain.kinds import lifecycle
 from svcops.domain.lifecycle import Lifecycle
+from svcops.domain.sla import Clocks
+from svcops.services.sla import clock_fields, record_clocks
 from svcops.store.records import RecordRow
 from svcops.store.tables import StoredRecord
 from svcops.store.work import UnitOfWork
+
+if TYPE_CHECKING:
+    from svcops.services.base import Call
 
 EVENT_FIELDS = ("at", "actor", "action", "from", "to", "note")
 CONTACT_FIELDS = ("record", "channel", "direction", "at", "agent", "note")
@@ -101,11 +106,14 @@ class RecordPage:
 
 
 def record_view(
-    lifecycle: Lifecycle, row: RecordRow, incidents: list[str] | None = None
+    lifecycle: Lifecycle,
+    row: RecordRow,
+    incidents: list[str] | None = None,
+    clocks: Clocks | None = None,
 ) -> RecordView:
     r = row.record
     derived = {"customer": row.customer, "problem": row.problem, "incidents": incidents or [],
-               **(r.attributes or {})}  # fmt: skip
+               **(r.attributes or {}), **clock_fields(clocks)}  # fmt: skip
     fields = {
         name: derived[name] if name in derived else getattr(r, name, None)
         for name in shown_fields(lifecycle.fields)
@@ -123,15 +131,17 @@ def contact_views(keys: dict[int, str], rows: Sequence[Sequence[Any]]) -> list[C
     return [ContactView(keys[row[0]], *row[1:]) for row in rows]
 
 
-def view_of(uow: UnitOfWork, life: Lifecycle, row: RecordRow) -> RecordView:
-    """A record as the services hand it back: with its linked records and, when it points at
-    a kind with a known-error register, the known errors that may explain it."""
+def view_of(uow: UnitOfWork, call: Call, life: Lifecycle, row: RecordRow) -> RecordView:
+    """A record as the services hand it back: with its linked records, its SLA clocks and,
+    when it points at a kind with a known-error register, the known errors that may explain
+    it."""
     record = row.record
     linked = None
+    assert record.id is not None
     if life.linked_from:
-        assert record.id is not None
         linked = uow.records.linked_incidents([record.id]).get(record.id, [])
-    view = record_view(life, row, linked)
+    clocks = record_clocks(uow, call.settings.sla, [record], call.now).get(record.id)
+    view = record_view(life, row, linked, clocks)
     target = lifecycle(life.links_to) if life.links_to else None
     if target is not None and target.known_error_stage:  # what its register says about it
         view = replace(view, known_errors=_known_errors(uow, target, record))

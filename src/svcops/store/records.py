@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, func, insert, or_, select, text
+from sqlalchemy import ColumnElement, Connection, Row, func, insert, or_, select
 from sqlmodel import Session
 
 from svcops.domain.errors import Conflict, NotFound
@@ -16,6 +16,7 @@ from svcops.domain.keys import lookup_key
 from svcops.domain.kinds import BY_PREFIX
 from svcops.domain.lifecycle import Lifecycle
 from svcops.store import record_sql as sql
+from svcops.store.sla import Window, window_condition
 from svcops.store.tables import Customer, StoredRecord
 
 
@@ -38,8 +39,7 @@ class RecordFilter:
     since: datetime | None = None
     until: datetime | None = None
     limit: int | None = 50
-    breached_by: datetime | None = None  # only records whose SLA had breached by this time
-    sla: dict[str, tuple[int, int]] | None = None
+    window: Window | None = None  # only records whose clocks may fall due in a window
 
 
 def _row(row: Sequence[Any]) -> RecordRow:
@@ -173,12 +173,8 @@ class Records:
             conditions.append(c.opened_at >= flt.since)
         if flt.until is not None:
             conditions.append(c.opened_at < flt.until)
-        if flt.breached_by is not None and flt.sla is not None:
-            from svcops.store.sla import SlaSql
-
-            clocks = SlaSql(list(flt.sla), alias="record")
-            breached = text(clocks.breached).bindparams(**SlaSql.params(flt.sla, flt.breached_by))
-            conditions.append(breached)  # type: ignore[arg-type]
+        if flt.window is not None:
+            conditions.append(window_condition(flt.window))
         count = select(func.count()).select_from(sql.RECORD).where(*conditions)
         total = self.connection.execute(count)
         statement = sql.RECORDS.where(*conditions).order_by(c.opened_at.desc(), c.id.desc())

@@ -14,7 +14,6 @@ from sqlmodel import Session
 from svcops.domain.kinds import LIFECYCLES, STAGE_EVENT_ACTIONS
 from svcops.domain.metrics import formula_parameters
 from svcops.domain.vocabulary import UNATTENDED_CHANNELS
-from svcops.store.sla import SlaSql
 
 # --by groups that are columns (time groups are periods, cut by the service layer)
 GROUP_COLUMNS = {
@@ -40,7 +39,6 @@ class Scope:
     kinds: Sequence[str]
     groups: Sequence[str]
     open_stages: Sequence[str]  # stages (of the kinds covered) that count as open
-    sla: dict[str, tuple[int, int]]  # priority -> (response, resolution) seconds
     dimensions: Sequence[str]
     # a known-error register's report: the stage of the register, the kind linked to it
     known_error_stage: str = ""
@@ -49,10 +47,6 @@ class Scope:
     def params(self) -> dict[str, Any]:
         values: dict[str, Any] = {
             "since": int(self.since.timestamp()),
-            # a response SLA decided in the period can belong to a record opened up to the
-            # longest response target before it
-            "opened_from": int(self.since.timestamp())
-            - max((r for r, _ in self.sla.values()), default=0),
             "until": int(self.until.timestamp()),
             "now": int(self.now.timestamp()),
             "kinds": list(self.kinds),
@@ -66,7 +60,6 @@ class Scope:
             "linked_kind": self.linked_kind,
             **formula_parameters(),
         }
-        values.update(SlaSql.params(self.sla, self.now))
         return values
 
 

@@ -14,7 +14,6 @@ from typing import Any
 from sqlmodel import Session
 
 from svcops.store.report_scope import Scope, group_sql, rows
-from svcops.store.sla import SlaSql
 
 # when a problem first entered the known-error register
 FIRST_KNOWN_ERROR = (
@@ -69,17 +68,9 @@ KIND_FILTER = "(CASE WHEN r.kind IN :kinds THEN 1 ELSE 0 END) = 1"
 
 
 def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
-    """Counts and sums over records: opened, resolved, backlog, FCR, reopens, SLA, due dates."""
+    """Counts and sums over records: opened, resolved, backlog, FCR, reopens, due dates (the
+    SLA clocks run on calendars, in services/sla_tallies.py)."""
     group_select, group_by, _labels = group_sql(scope)
-    sla = SlaSql(list(scope.sla))
-    resp_due, resp_met = sla.response_due, sla.response_met
-    resp_decided = f"(CASE WHEN {resp_met} THEN r.first_response_at ELSE {resp_due} END)"
-    res_due, res_met = sla.resolution_due, sla.resolution_met
-    res_decided = f"(CASE WHEN {res_met} THEN r.first_resolved_at ELSE {res_due} END)"
-    # cancelled (final without a resolution) before the deadline: the SLA never applied
-    res_void = (
-        f"(r.first_resolved_at IS NULL AND r.closed_at IS NOT NULL AND r.closed_at < {res_due})"
-    )
     open_at_until = (
         "(r.opened_at < :until AND ("
         "(r.reopen_count = 0 AND (r.first_resolved_at IS NULL OR r.first_resolved_at >= :until) "
@@ -87,17 +78,17 @@ def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
         f" OR (r.reopen_count > 0 AND {STAGE_AT_UNTIL} IN :open_stages)))"
     )
     # Every record a figure can depend on, gathered from index ranges so that a short period
-    # over a large database reads only its own rows: opened in (or just before) the period,
+    # over a large database reads only its own rows: opened in the period,
     # first resolved in or after it, never resolved, changed after its end, or open now.
     candidates = """
-  SELECT id FROM record WHERE kind IN :kinds AND opened_at >= :opened_from AND opened_at < :until
+  SELECT id FROM record WHERE kind IN :kinds AND opened_at >= :since AND opened_at < :until
   UNION SELECT id FROM record WHERE first_resolved_at >= :since
   UNION SELECT id FROM record WHERE first_resolved_at IS NULL
   UNION SELECT id FROM record WHERE stage_entered_at >= :until
   UNION SELECT id FROM record WHERE kind IN :kinds AND stage IN :open_stages"""
     # PostgreSQL reads the same rows best as one bitmap scan over the OR of the ranges
     candidate_or = """(
-    (r.opened_at >= :opened_from AND r.opened_at < :until) OR r.first_resolved_at >= :since
+    (r.opened_at >= :since AND r.opened_at < :until) OR r.first_resolved_at >= :since
     OR r.first_resolved_at IS NULL OR r.stage_entered_at >= :until OR r.stage IN :open_stages)"""
     if session.connection().dialect.name == "postgresql":
         prelude, source, narrowing = "", "record r", f"AND {candidate_or}"
@@ -111,7 +102,7 @@ def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
     has_feedback = "EXISTS (SELECT 1 FROM feedback f WHERE f.record_id = r.id)"
     labels = "".join(f"{label}, " for label in group_sql(scope)[2])
     outer_group = group_by and "GROUP BY " + ", ".join(group_sql(scope)[2])
-    # each record's facts are worked out once (the SLA clocks are long expressions), then summed
+    # each record's facts are worked out once, then summed
     sql = f"""
 WITH {prelude}fact AS MATERIALIZED (
   SELECT {group_select}
@@ -121,10 +112,6 @@ WITH {prelude}fact AS MATERIALIZED (
     CASE WHEN {RESOLVED_IN} AND {has_feedback} THEN 1 ELSE 0 END AS has_feedback,
     CASE WHEN {RESOLVED_IN} THEN {inbound} ELSE 0 END AS inbound,
     CASE WHEN {open_at_until} THEN 1 ELSE 0 END AS backlog,
-    {resp_decided} AS resp_decided,
-    CASE WHEN {resp_met} THEN 1 ELSE 0 END AS resp_met,
-    CASE WHEN {res_void} THEN NULL ELSE {res_decided} END AS res_decided,
-    CASE WHEN {res_met} THEN 1 ELSE 0 END AS res_met,
     CASE WHEN r.kind IN :due_kinds AND r.due_at IS NOT NULL THEN 1 ELSE 0 END AS has_due,
     CASE WHEN r.first_resolved_at <= r.due_at THEN 1 ELSE 0 END AS on_time
   FROM {source}
@@ -139,14 +126,6 @@ SELECT {labels}
   SUM(CASE WHEN resolved = 1 AND inbound >= 1 THEN 1 ELSE 0 END) AS fcr_population,
   SUM(CASE WHEN resolved = 1 AND inbound = 1 AND reopened = 0 THEN 1 ELSE 0 END) AS fcr_met,
   SUM(backlog) AS backlog,
-  SUM(CASE WHEN resp_decided >= :since AND resp_decided < :until AND resp_decided <= :now
-      THEN 1 ELSE 0 END) AS sla_response_population,
-  SUM(CASE WHEN resp_decided >= :since AND resp_decided < :until AND resp_decided <= :now
-      THEN resp_met ELSE 0 END) AS sla_response_met,
-  SUM(CASE WHEN res_decided >= :since AND res_decided < :until AND res_decided <= :now
-      THEN 1 ELSE 0 END) AS sla_resolution_population,
-  SUM(CASE WHEN res_decided >= :since AND res_decided < :until AND res_decided <= :now
-      THEN res_met ELSE 0 END) AS sla_resolution_met,
   SUM(resolved * has_due) AS due_population,
   SUM(resolved * has_due * on_time) AS due_met
 FROM fact

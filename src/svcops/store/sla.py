@@ -1,72 +1,133 @@
-"""The SLA clocks as SQL over a record table alias, for reports and `list --breached`.
+"""What the SLA clocks are computed from (svcops.domain.sla): each record's times, its stage
+moves (for its holds) and its inbound contacts, read from index ranges only, so that a report
+or an at-risk list reads the rows its period or window can depend on, not the table.
 
-Response: from opened_at to the first response. Resolution: from opened_at to the first
-resolution, minus the time on hold before it (`paused_s`, plus a hold still running). Times
-are integer epoch seconds, and each priority's targets are bound parameters.
+Times come back as integer epoch seconds, as they are stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select, text
+from sqlmodel import Session
+
+from svcops.domain.kinds import STAGE_EVENT_ACTIONS
+from svcops.store import record_sql as sql
+from svcops.store.report_scope import Scope, group_sql
+
+# a record's facts, in the order domain.sla.Facts takes them (after the id)
+FACT_COLUMNS = (
+    "id", "priority", "team", "opened_at", "first_response_at", "first_resolved_at",
+    "closed_at", "paused_s", "held_since",
+)  # fmt: skip
+BATCH = 900  # ids per IN list (SQLite binds at most 32766 parameters; keep statements small)
 
 
-class SlaSql:
-    """The SQL expressions of the SLA clocks over the records of `alias`."""
+@dataclass(frozen=True)
+class Window:
+    """Records whose running clocks may fall due in a window: per priority, the range of
+    openings (from, up to) for a response still awaited and for a resolution not yet reached
+    (a record with time on hold is read whatever its opening)."""
 
-    def __init__(self, priorities: Sequence[str], alias: str = "r") -> None:
-        self.priorities = sorted(priorities)
-        self.r = alias
+    response: Mapping[str, tuple[int, int]]
+    resolution: Mapping[str, tuple[int, int]]
 
-    def target(self, which: str) -> str:
-        """CASE over the record's priority giving its `resp` or `res` target in seconds."""
-        whens = " ".join(f"WHEN '{p}' THEN :{which}_{p}" for p in self.priorities)
-        return f"(CASE {self.r}.priority {whens} ELSE NULL END)"
 
-    @property
-    def response_due(self) -> str:
-        return f"({self.r}.opened_at + {self.target('resp')})"
+def window_condition(window: Window) -> ColumnElement[bool]:
+    """The window as a condition on the record table (for `list --at-risk`)."""
+    c = sql.RECORD.c
+    held = or_(c.paused_s > 0, c.held_since.is_not(None))
+    either = [
+        and_(c.priority == p, c.first_response_at.is_(None), c.opened_at.between(lo, hi))
+        for p, (lo, hi) in window.response.items()
+    ] + [
+        and_(c.priority == p, c.first_resolved_at.is_(None), or_(held, c.opened_at.between(lo, hi)))
+        for p, (lo, hi) in window.resolution.items()
+    ]
+    return or_(*either) if either else c.id.is_(None)
 
-    @property
-    def response_met(self) -> str:
-        r = self.r
-        return (
-            f"({r}.first_response_at IS NOT NULL AND {r}.first_response_at <= {self.response_due})"
+
+class SlaFacts:
+    """The SLA clocks' inputs, in one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def moves(self, record_ids: Sequence[int]) -> dict[int, list[tuple[int, str, str | None]]]:
+        """Each record's stage moves, in order: (at, stage entered, note)."""
+        found: dict[int, list[tuple[int, str, str | None]]] = {}
+        e = sql.EVENT.c
+        statement = (
+            select(e.record_id, e.at, e.to_value, e.note)
+            .where(e.record_id.in_(bindparam("ids", expanding=True)))
+            .where(e.action.in_(bindparam("actions", expanding=True)))
+            .order_by(e.record_id, e.at, e.id)
         )
+        connection = self.session.connection()
+        for start in range(0, len(record_ids), BATCH):
+            chunk = list(record_ids[start : start + BATCH])
+            params = {"ids": chunk, "actions": list(STAGE_EVENT_ACTIONS)}
+            for record_id, at, stage, note in connection.execute(statement, params):
+                found.setdefault(record_id, []).append((int(at.timestamp()), stage, note))
+        return found
 
-    @property
-    def resolution_due(self) -> str:
-        r = self.r
-        ongoing_hold = (
-            f"(CASE WHEN {r}.held_since IS NOT NULL AND {r}.first_resolved_at IS NULL "
-            f"THEN :now - {r}.held_since ELSE 0 END)"
+    def inbound(self, record_ids: Sequence[int]) -> dict[int, list[int]]:
+        """The instants of each record's inbound contacts, in order."""
+        found: dict[int, list[int]] = {}
+        statement = text(
+            "SELECT record_id, at FROM contact WHERE record_id IN :ids "
+            "AND direction = 'inbound' ORDER BY record_id, at"
+        ).bindparams(bindparam("ids", expanding=True))
+        connection = self.session.connection()
+        for start in range(0, len(record_ids), BATCH):
+            chunk = list(record_ids[start : start + BATCH])
+            for record_id, at in connection.execute(statement, {"ids": chunk}):
+                found.setdefault(record_id, []).append(int(at))
+        return found
+
+    def report_rows(
+        self, scope: Scope, opened_from: int, open_at_end: bool
+    ) -> Iterator[dict[str, Any]]:
+        """The records whose clocks a report over the scope's period can count, with their
+        groups: opened from `opened_from` (no clock of an earlier one is decided in the period,
+        unless it was on hold), first resolved in the period, and (`open_at_end`) those open
+        at its end. Streamed: memory does not grow with the period."""
+        group_select, _group_by, _labels = group_sql(scope)
+        columns = ", ".join(f"r.{name}" for name in FACT_COLUMNS)
+        held = "(r.paused_s > 0 OR r.held_since IS NOT NULL)"
+        open_at_end_sql = (
+            "((r.first_resolved_at IS NULL OR r.first_resolved_at >= :until) "
+            "AND (r.closed_at IS NULL OR r.closed_at >= :until))"
         )
-        return f"({r}.opened_at + {self.target('res')} + {r}.paused_s + {ongoing_hold})"
-
-    @property
-    def resolution_met(self) -> str:
-        r = self.r
-        return (
-            f"({r}.first_resolved_at IS NOT NULL AND "
-            f"{r}.first_resolved_at - {r}.opened_at - {r}.paused_s <= {self.target('res')})"
+        later = open_at_end_sql if open_at_end else f"({open_at_end_sql} AND {held})"
+        candidates = f"""
+  SELECT id FROM record WHERE kind IN :kinds AND opened_at >= :sla_opened_from
+    AND opened_at < :until
+  UNION SELECT id FROM record WHERE first_resolved_at >= :since AND first_resolved_at < :until
+  UNION SELECT r.id FROM record r WHERE r.first_resolved_at >= :until AND {later}
+  UNION SELECT r.id FROM record r WHERE r.first_resolved_at IS NULL AND {later}"""
+        either = f"""(
+    (r.opened_at >= :sla_opened_from AND r.opened_at < :until)
+    OR (r.first_resolved_at >= :since AND r.first_resolved_at < :until) OR {later})"""
+        if self.session.connection().dialect.name == "postgresql":
+            source, narrowing = "record r", f"AND {either}"
+        else:
+            source = f"({candidates}\n) candidate JOIN record r ON r.id = candidate.id"
+            narrowing = ""
+        statement = text(f"""
+SELECT {group_select} {columns}
+FROM {source}
+LEFT JOIN customer cu ON cu.id = r.customer_id
+WHERE r.kind IN :kinds AND r.opened_at < :until {narrowing}
+""").bindparams(bindparam("kinds", expanding=True))
+        values = scope.params()
+        params = {name: values[name] for name in ("since", "until", "kinds")}
+        params["sla_opened_from"] = opened_from
+        result = (
+            self.session.connection().execution_options(yield_per=2000).execute(statement, params)
         )
-
-    @property
-    def breached(self) -> str:
-        """Breached by :now: a response later than due (or none yet and the due time passed),
-        or no resolution yet and the resolution due time passed."""
-        r = self.r
-        return (
-            f"(({r}.first_response_at IS NULL AND {self.response_due} < :now) "
-            f"OR {r}.first_response_at > {self.response_due} "
-            f"OR ({r}.first_resolved_at IS NULL AND {self.resolution_due} < :now) "
-            f"OR ({r}.first_resolved_at IS NOT NULL AND NOT {self.resolution_met}))"
-        )
-
-    @staticmethod
-    def params(sla: dict[str, tuple[int, int]], now: datetime) -> dict[str, int]:
-        values = {"now": int(now.timestamp())}
-        for priority, (response, resolution) in sla.items():
-            values[f"resp_{priority}"] = response
-            values[f"res_{priority}"] = resolution
-        return values
+        for row in result:
+            yield dict(row._mapping)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from svcops.store.feedback import FeedbackStore
     from svcops.store.imports import Writer
     from svcops.store.reports import ReportQueries
+    from svcops.store.sla import SlaFacts
 
 
 class UnitOfWork:
@@ -71,6 +72,12 @@ class UnitOfWork:
         from svcops.store.reports import ReportQueries
 
         return ReportQueries(self.session)
+
+    @cached_property
+    def sla(self) -> SlaFacts:
+        from svcops.store.sla import SlaFacts
+
+        return SlaFacts(self.session)
 
     def import_writer(self, **options: Any) -> Writer:
         """The writer of one import's records (store/imports.py)."""
