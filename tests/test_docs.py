@@ -11,7 +11,7 @@ import pytest
 from svcops.cli.app import COMMANDS, GROUPS, _load_group
 from svcops.domain.errors import ExitCode
 from svcops.domain.kinds import LIFECYCLES
-from svcops.domain.metrics import METRICS, PROBLEM_METRICS
+from svcops.domain.metrics import METRICS, PROBLEM_METRICS, SLA_METRICS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -30,7 +30,9 @@ def test_every_command_is_documented(command):
     assert command in headings
 
 
-@pytest.mark.parametrize("metric", sorted({m.key for m in (*METRICS, *PROBLEM_METRICS)}))
+@pytest.mark.parametrize(
+    "metric", sorted({m.key for m in (*METRICS, *PROBLEM_METRICS, *SLA_METRICS)})
+)
 def test_every_metric_is_defined(metric):
     assert f"`{metric}`" in (DOCS / "metrics.md").read_text()
 

@@ -133,13 +133,13 @@ SLA_METRICS: tuple[Metric, ...] = (
     Metric("sla_response_decided", "Response decided", "count", _DECIDED.format("response")),
     Metric("sla_response_met", "Response met", "count", _DECIDED.format("response")),
     Metric("sla_response_breached", "Response breached", "count", _DECIDED.format("response")),
-    Metric("sla_response_pct", "Response met", "percent", _DECIDED.format("response")),
+    Metric("sla_response_pct", "Response met, share", "percent", _DECIDED.format("response")),
     Metric("sla_resolution_decided", "Resolution decided", "count", _DECIDED.format("resolution")),
     Metric("sla_resolution_met", "Resolution met", "count", _DECIDED.format("resolution")),
     Metric(
         "sla_resolution_breached", "Resolution breached", "count", _DECIDED.format("resolution")
     ),
-    Metric("sla_resolution_pct", "Resolution met", "percent", _DECIDED.format("resolution")),
+    Metric("sla_resolution_pct", "Resolution met, share", "percent", _DECIDED.format("resolution")),
     Metric(
         "breached_open",
         "Breached, still open",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from svcops.domain.calendar import ALWAYS_OPEN, TWENTY_FOUR_SEVEN, Calendar
 
@@ -69,8 +70,10 @@ class SlaPolicy:
         return [self.calendars[name] for name in sorted(names)]
 
 
-@dataclass(frozen=True)
-class Hold:
+# Small value types (named tuples and a slotted class): reports make one per record.
+
+
+class Hold(NamedTuple):
     """A stretch on hold: `end` None while it lasts."""
 
     start: int
@@ -78,7 +81,7 @@ class Hold:
     reason: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Facts:
     """What a record's clocks depend on."""
 
@@ -89,17 +92,16 @@ class Facts:
     first_resolved_at: int | None = None
     closed_at: int | None = None  # set while the record is in a final stage
     holds: tuple[Hold, ...] = ()  # the holds before the first resolution, in order
+    inbound: tuple[int, ...] = ()  # when the customer contacted the desk (for suspect pauses)
 
 
-@dataclass(frozen=True)
-class Clock:
+class Clock(NamedTuple):
     status: str | None = None  # met, breached, running, paused; None: no SLA
     due_at: int | None = None  # when the clock reaches its target (None while paused)
     decided_at: int | None = None  # when it was met or breached
 
 
-@dataclass(frozen=True)
-class Clocks:
+class Clocks(NamedTuple):
     response: Clock = Clock()
     resolution: Clock = Clock()
     paused_s: int = 0  # open time on hold before the first resolution (or `at`)
@@ -135,8 +137,20 @@ def _resolution(
     cal: Calendar, goal: int, facts: Facts, end: int, resolved: bool, response: Clock
 ) -> Clocks:
     """Walk the stretches the clock runs and those on hold, from the opening to `end`."""
+    if not facts.holds:  # the common case, in two calls
+        reached = cal.add(facts.opened_at, goal)
+        spent = cal.open_between(facts.opened_at, end)
+        if resolved:
+            met = end <= reached
+            resolution = Clock(MET if met else BREACHED, reached, end if met else reached)
+        elif end > reached:
+            resolution = Clock(BREACHED, reached, reached)
+        else:
+            resolution = Clock(RUNNING, reached)
+        return Clocks(response, resolution, 0, spent, cal.name)
     counted = paused = 0
-    cursor, due, held = facts.opened_at, None, False
+    cursor, held = facts.opened_at, False
+    due: int | None = None
     for hold in facts.holds:
         if hold.start >= end:
             break

@@ -47,8 +47,21 @@ calendar = "berlin"
 apps = "singapore"
 identity = "singapore"
 
+# the targets are hours of each calendar's open time
 [sla.P1]
 calendar = "24x7"
+
+[sla.P2]
+response = "30m"
+resolution = "6h"
+
+[sla.P3]
+response = "2h"
+resolution = "16h"
+
+[sla.P4]
+response = "8h"
+resolution = "40h"
 """
 )
 

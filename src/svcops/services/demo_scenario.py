@@ -158,7 +158,12 @@ class Scenario:
                 t += self.skewed(45, 0.8)
                 steps.append((t, partial(
                     moves.move_record, "incident", key, "hold", reason=reason)))  # fmt: skip
-                t += self.skewed(240, 1.0)
+                held = self.skewed(240, 1.0)
+                if reason == "awaiting_customer" and rng.random() < 0.3:  # a suspect pause:
+                    steps.append((t + held / 2, partial(  # the customer called, the hold went on
+                        contacts.log_contact, key, channel="phone", direction="inbound",
+                        note="called while on hold")))  # fmt: skip
+                t += held
                 steps.append((t, partial(moves.move_record, "incident", key, "resume")))
                 if rng.random() < 0.4:
                     steps.append((t, partial(

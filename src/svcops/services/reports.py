@@ -26,6 +26,7 @@ from svcops.store.report_scope import Scope
 from svcops.store.work import UnitOfWork
 
 DEFAULT_DAYS = 7
+Key = tuple[Any, ...]  # a group's values
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,12 @@ def metrics_report(
     wanted_kinds = _kinds(kinds)
     register = LIFECYCLES[wanted_kinds[0]] if _is_register(wanted_kinds[0]) else None
 
-    def figures(uow: UnitOfWork, call: Call, scope: Scope) -> dict[tuple[Any, ...], Figures]:
-        clocks = None if register else tallies(uow, call.settings.sla, scope)
-        return figures_by_group(uow.reports, scope, clocks)
+    def figures(uow: UnitOfWork, call: Call, scopes: list[Scope]) -> list[dict[Key, Figures]]:
+        clocks = None if register else tallies(uow, call.settings.sla, scopes)
+        return [
+            figures_by_group(uow.reports, scope, clocks[index] if clocks else None)
+            for index, scope in enumerate(scopes)
+        ]
 
     return _report(
         since, until, wanted_kinds, _groups(by), figures, metrics_of(register is not None),
@@ -109,9 +113,9 @@ def sla_report(
     if within <= 0:
         raise InvalidInput(f"--at-risk {at_risk!r}: give a duration longer than 0, such as 1h")
 
-    def figures(uow: UnitOfWork, call: Call, scope: Scope) -> dict[tuple[Any, ...], Figures]:
-        found = tallies(uow, call.settings.sla, scope, open_counts=True, at_risk_s=within)
-        return {key: sla_figures(tally) for key, tally in found.items()}
+    def figures(uow: UnitOfWork, call: Call, scopes: list[Scope]) -> list[dict[Key, Figures]]:
+        found = tallies(uow, call.settings.sla, scopes, open_counts=True, at_risk_s=within)
+        return [{key: sla_figures(tally) for key, tally in one.items()} for one in found]
 
     return _report(
         since, until, wanted_kinds, _groups(by), figures, SLA_BY_KEY, sla_figures(Tally()), None
@@ -123,7 +127,7 @@ def _report(
     until: str | None,
     wanted_kinds: tuple[str, ...],
     groups: tuple[str, ...],
-    figures_of: Callable[[UnitOfWork, Call, Scope], dict[tuple[Any, ...], Figures]],
+    figures_of: Callable[[UnitOfWork, Call, list[Scope]], list[dict[Key, Figures]]],
     catalogue: Mapping[str, Metric],
     empty_figures: Figures,
     register: Lifecycle | None,
@@ -156,15 +160,22 @@ def _report(
                 for s in LIFECYCLES[kind].stages_in(State.OPEN, State.PAUSED)
             }
         )
-        results: list[tuple[dict[str, Any], dict[tuple[Any, ...], Figures]]] = []
-        for bucket_start, bucket_end, label in periods:
-            scope = Scope(
-                since=bucket_start, until=bucket_end, now=call.now, kinds=wanted_kinds,
-                groups=column_groups, open_stages=open_stages, dimensions=call.settings.dimensions,
+        scopes = [
+            Scope(
+                since=bucket_start,
+                until=bucket_end,
+                now=call.now,
+                kinds=wanted_kinds,
+                groups=column_groups,
+                open_stages=open_stages,
+                dimensions=call.settings.dimensions,
                 known_error_stage=register.known_error_stage if register else "",
                 linked_kind=register.linked_from if register else "",
-            )  # fmt: skip
-            results.append((label, figures_of(uow, call, scope)))
+            )
+            for bucket_start, bucket_end, _label in periods
+        ]
+        labels = [label for _start, _end, label in periods]
+        results = list(zip(labels, figures_of(uow, call, scopes), strict=True))
     reports: list[GroupReport] = []
     for index in range(1, len(results)):
         label, current = results[index]

@@ -7,10 +7,12 @@ moves; the domain works the clocks out on the record's calendar, with the config
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from svcops.domain import sla
@@ -21,9 +23,7 @@ from svcops.store.sla import Window
 from svcops.store.tables import StoredRecord
 from svcops.store.work import UnitOfWork
 
-CLOCK_FIELDS = ("response_due_at", "resolution_due_at", "sla_response", "sla_resolution")
 SUSPECT_REASON = "awaiting_customer"  # a hold waiting on the customer, who did get in touch
-CHUNK = 2000
 
 
 def _epoch(value: datetime | int | None) -> int | None:
@@ -36,39 +36,31 @@ def _instant(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
-def _paused_stages() -> tuple[list[str], list[str]]:
+@cache
+def _paused_stages() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The stages that put a record on hold, and the hold reasons, of every kind."""
     stages = sorted({s for k in LIFECYCLES.values() for s in k.stages_in(State.PAUSED)})
     reasons = sorted({r for k in LIFECYCLES.values() for r in k.hold_reasons})
-    return stages, reasons
+    return tuple(stages), tuple(reasons)
 
 
-def _getter(row: StoredRecord | dict[str, Any]) -> Callable[[str], Any]:
-    """Values by name of a StoredRecord or of a report row (the same names)."""
-    if isinstance(row, dict):
-        return row.__getitem__
-    return lambda name: getattr(row, name)
+def _holds(
+    record_id: int, resolved: int | None, moves: dict[int, list[tuple[int, str, str | None]]]
+) -> tuple[sla.Hold, ...]:
+    if record_id not in moves:
+        return ()
+    stages, reasons = _paused_stages()
+    return sla.holds_from_moves(moves[record_id], stages, reasons, resolved)
 
 
-def _facts(
-    row: StoredRecord | dict[str, Any], moves: dict[int, list[tuple[int, str, str | None]]]
+def _record_facts(
+    r: StoredRecord, moves: dict[int, list[tuple[int, str, str | None]]]
 ) -> sla.Facts:
-    """A record's facts, its holds from its stage `moves` (when it was on hold)."""
-    get = _getter(row)
-    resolved = _epoch(get("first_resolved_at"))
-    holds: tuple[sla.Hold, ...] = ()
-    record_id: int = get("id")
-    if record_id in moves:
-        stages, reasons = _paused_stages()
-        holds = sla.holds_from_moves(moves[record_id], stages, reasons, resolved)
+    resolved = _epoch(r.first_resolved_at)
     return sla.Facts(
-        get("priority"), get("team"), _epoch(get("opened_at")) or 0,
-        _epoch(get("first_response_at")), resolved, _epoch(get("closed_at")), holds,
+        r.priority, r.team, _epoch(r.opened_at) or 0, _epoch(r.first_response_at), resolved,
+        _epoch(r.closed_at), _holds(r.id or 0, resolved, moves),
     )  # fmt: skip
-
-
-def _was_held(row: StoredRecord | dict[str, Any]) -> bool:
-    get = _getter(row)
-    return bool(get("paused_s")) or get("held_since") is not None
 
 
 def record_clocks(
@@ -77,9 +69,10 @@ def record_clocks(
     """The clocks of each record (by id) at `now`; records of kinds without an SLA have none."""
     served = {life.kind for life in customer_kinds()}
     mine = [r for r in records if r.kind in served and r.id is not None]
-    moves = uow.sla.moves([r.id for r in mine if _was_held(r) and r.id is not None])
+    held = [r.id for r in mine if (r.paused_s or r.held_since is not None) and r.id is not None]
+    moves = uow.sla.moves(held) if held else {}
     at = int(now.timestamp())
-    return {r.id: sla.clocks(policy, _facts(r, moves), at) for r in mine if r.id is not None}
+    return {r.id: sla.clocks(policy, _record_facts(r, moves), at) for r in mine if r.id}
 
 
 def clock_fields(clocks: sla.Clocks | None) -> dict[str, Any]:
@@ -121,15 +114,22 @@ def at_risk_window(policy: sla.SlaPolicy, now: datetime, within: int) -> Window:
     return Window(response, resolution)
 
 
-def earliest_decided_opening(policy: sla.SlaPolicy, since: datetime) -> int:
-    """No record opened before this (and never on hold) has a clock decided from `since`."""
+def earliest_decided_openings(
+    policy: sla.SlaPolicy, since: datetime
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Per priority, for the response and for the resolution: no record opened before it (and
+    never on hold) has that clock decided from `since` on."""
     instant = int(since.timestamp())
-    return min(
-        sla.earliest_opening(cal, instant, goal)
-        for priority, target in policy.targets.items()
-        for cal in policy.calendars_of(priority)
-        for goal in (target.response, target.resolution)
-    )
+    response, resolution = {}, {}
+    for priority, target in policy.targets.items():
+        calendars = policy.calendars_of(priority)
+        response[priority] = min(
+            sla.earliest_opening(c, instant, target.response) for c in calendars
+        )
+        resolution[priority] = min(
+            sla.earliest_opening(c, instant, target.resolution) for c in calendars
+        )
+    return response, resolution
 
 
 @dataclass
@@ -153,47 +153,91 @@ class Tally:
 def tallies(
     uow: UnitOfWork,
     policy: sla.SlaPolicy,
-    scope: Scope,
+    scopes: Sequence[Scope],
     *,
     open_counts: bool = False,
     at_risk_s: int = 3600,
-) -> dict[tuple[Any, ...], Tally]:
-    """Per group of `scope`: the clocks decided in its period (met or breached), the time on
-    hold and suspect pauses of the resolutions decided, and (`open_counts`) the records not
-    yet resolved at the period's end that have breached or are at risk then."""
-    since, until = int(scope.since.timestamp()), int(scope.until.timestamp())
-    at = min(until, int(scope.now.timestamp()))
-    labels = [f"g_{name}" for name in scope.groups]
-    result: dict[tuple[Any, ...], Tally] = defaultdict(Tally)
-    opened_from = earliest_decided_opening(policy, scope.since)
-    rows = uow.sla.report_rows(scope, opened_from, open_counts)
-    for chunk in _chunks(rows):
-        held = [row["id"] for row in chunk if _was_held(row)]
-        moves = uow.sla.moves(held)
-        facts = [(row, _facts(row, moves)) for row in chunk]
-        waited = [row["id"] for row, f in facts if any(h.reason == SUSPECT_REASON for h in f.holds)]
-        inbound = uow.sla.inbound(waited) if waited else {}
-        for row, fact in facts:
+) -> list[dict[tuple[Any, ...], Tally]]:
+    """Per consecutive period (`scopes`, the same kinds and groups) and group: the clocks
+    decided in it (met or breached, counted in the period of that instant), the time on hold
+    and suspect pauses of the records first resolved in it, and (`open_counts`) the records
+    not yet resolved at its end that had breached or were at risk then. One pass over the
+    records: each record's clocks are worked out once."""
+    starts = [int(s.since.timestamp()) for s in scopes]
+    ends = [int(s.until.timestamp()) for s in scopes]
+    now = int(scopes[0].now.timestamp())
+    at = min(ends[-1], now)
+    width = len(scopes[0].groups)
+    results: list[dict[tuple[Any, ...], Tally]] = [defaultdict(Tally) for _ in scopes]
+
+    def period(instant: int | None) -> int | None:
+        if instant is None or not starts[0] <= instant < ends[-1] or instant > at:
+            return None
+        index = bisect_right(starts, instant) - 1
+        return index if instant < ends[index] else None
+
+    whole = replace(scopes[0], until=scopes[-1].until)
+    response_from, resolution_from = earliest_decided_openings(policy, whole.since)
+    chunks = uow.sla.report_rows(whole, response_from, resolution_from, open_counts)
+    for chunk in chunks:
+        for key, fact in _chunk_facts(uow, chunk, width):
             c = sla.clocks(policy, fact, at)
             if c.calendar is None:
                 continue
-            tally = result[tuple(row[label] for label in labels)]
-            decided = c.response.decided_at
-            if decided is not None and since <= decided < until:
+            index = period(c.response.decided_at)
+            if index is not None:
+                tally = results[index][key]
                 tally.response_decided += 1
                 tally.response_met += c.response.status == sla.MET
-            decided = c.resolution.decided_at
-            if decided is not None and since <= decided < until:
+            index = period(c.resolution.decided_at)
+            if index is not None:
+                tally = results[index][key]
                 tally.resolution_decided += 1
                 tally.resolution_met += c.resolution.status == sla.MET
+            resolved = fact.first_resolved_at
+            index = period(resolved)
+            if index is not None:
+                tally = results[index][key]
                 tally.paused_s += c.paused_s
                 tally.elapsed_s += c.elapsed_s
-                tally.suspect_pauses += _suspect(fact.holds, inbound.get(row["id"], ()), at)
-            resolved = fact.first_resolved_at
-            if open_counts and (resolved is None or resolved > at):
-                tally.breached_open += is_breached(c)
-                tally.at_risk += due_soon(c, at, at_risk_s) is not None
-    return dict(result)
+                if fact.inbound:
+                    tally.suspect_pauses += _suspect(fact.holds, fact.inbound, at)
+            if open_counts:
+                for index, end in enumerate(ends):
+                    moment = min(end, now)
+                    if fact.opened_at < moment and (resolved is None or resolved > moment):
+                        then = c if moment == at else sla.clocks(policy, fact, moment)
+                        tally = results[index][key]
+                        tally.breached_open += is_breached(then)
+                        tally.at_risk += due_soon(then, moment, at_risk_s) is not None
+    return [dict(result) for result in results]
+
+
+def _chunk_facts(
+    uow: UnitOfWork, chunk: Sequence[Sequence[Any]], width: int
+) -> list[tuple[tuple[Any, ...], sla.Facts]]:
+    """(group values, facts) of each report row (its groups, then store.sla.FACT_COLUMNS);
+    the holds of the records that were on hold, and the inbound contacts of those that waited
+    on the customer, read in one statement for the chunk."""
+    held = [row[width] for row in chunk if row[width + 7] or row[width + 8] is not None]
+    moves = uow.sla.moves(held) if held else {}
+    found = []
+    facts = sla.Facts
+    for row in chunk:
+        record_id, priority, team, opened, responded, resolved, closed = row[width : width + 7]
+        holds = _holds(record_id, resolved, moves) if record_id in moves else ()
+        key = tuple(row[:width]) if width else ()
+        found.append((key, facts(priority, team, opened, responded, resolved, closed, holds)))
+    waited = [
+        row[width]
+        for row, (_key, fact) in zip(chunk, found, strict=True)
+        if any(h.reason == SUSPECT_REASON for h in fact.holds)
+    ]
+    if waited:
+        inbound = uow.sla.inbound(waited)
+        for row, (_key, fact) in zip(chunk, found, strict=True):
+            fact.inbound = tuple(inbound.get(row[width], ()))
+    return found
 
 
 def _suspect(holds: Iterable[sla.Hold], inbound: Iterable[int], at: int) -> int:
@@ -205,14 +249,3 @@ def _suspect(holds: Iterable[sla.Hold], inbound: Iterable[int], at: int) -> int:
         if h.reason == SUSPECT_REASON
         and any(h.start < t < (h.end if h.end is not None else at) for t in times)
     )
-
-
-def _chunks(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

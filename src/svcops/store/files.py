@@ -43,18 +43,19 @@ def new_file(target: str, *, force: bool, protected: Iterable[Path] = ()) -> Ite
     """
     final = _checked_target(target, force=force, protected=protected)
     temporary = final.parent / f".{final.name[:40]}.{secrets.token_hex(4)}{PARTIAL}"
-    try:
-        os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    except OSError as exc:
-        raise cannot_write(target, exc) from None
-    try:
-        with _terminate_as_interrupt():
+    # SIGTERM is heard from before the temporary file exists until it is gone or published
+    with _terminate_as_interrupt():
+        try:
+            try:
+                os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except OSError as exc:
+                raise cannot_write(target, exc) from None
             yield temporary
             _sync(temporary)
             _publish(temporary, final, target, force=force)
-    finally:
-        with suppress(FileNotFoundError):
-            temporary.unlink()
+        finally:
+            with suppress(FileNotFoundError):
+                temporary.unlink()
     _sync_directory(final.parent)
 
 

@@ -175,13 +175,14 @@ class Records:
             conditions.append(c.opened_at < flt.until)
         if flt.window is not None:
             conditions.append(window_condition(flt.window))
-        count = select(func.count()).select_from(sql.RECORD).where(*conditions)
-        total = self.connection.execute(count)
         statement = sql.RECORDS.where(*conditions).order_by(c.opened_at.desc(), c.id.desc())
-        if flt.limit:
-            statement = statement.limit(flt.limit)
-        rows = [_row(row) for row in self.connection.execute(statement)]
-        return rows, int(total.scalar_one())
+        if not flt.limit:  # every match: the count is the rows'
+            rows = [_row(row) for row in self.connection.execute(statement)]
+            return rows, len(rows)
+        count = select(func.count()).select_from(sql.RECORD).where(*conditions)
+        total = int(self.connection.execute(count).scalar_one())
+        rows = [_row(row) for row in self.connection.execute(statement.limit(flt.limit))]
+        return rows, total
 
     def records_of_customer(self, customer_id: int) -> list[RecordRow]:
         """A customer's records, oldest first."""
