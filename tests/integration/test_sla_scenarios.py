@@ -533,3 +533,33 @@ def test_report_sla_for_a_hand_made_week(cli, db, now, configure):
     metrics = metrics_report(cli, since, until)
     assert metrics["sla_response_pct"] == figures["sla_response_pct"] == 66.67
     assert metrics["sla_resolution_pct"] == figures["sla_resolution_pct"] == 75.0
+
+
+def test_a_breach_before_a_cancellation_counts_in_its_own_period(cli, db, now):
+    """A record that breached in one period and was cancelled in the next: the breach stays in
+    the period it happened in (as a report of that period alone says), the later period does
+    not count it, and it is no longer open there."""
+    now("2026-11-16T12:00:00Z")
+    # P4 (24x7: response 1d): opened Mon 2026-11-02 09:00Z, never answered: response breached
+    # at Tue 2026-11-03 09:00Z; cancelled on Tue 2026-11-10 10:00Z
+    assert open_(cli, "Old printer", "2026-11-02T09:00:00Z") == "INC-1"
+    run(cli, "incident", "cancel", "INC-1", "--reason", "duplicate", "--at", "2026-11-10T10:00:00Z")
+    first = ("2026-11-02T00:00:00Z", "2026-11-09T00:00:00Z")
+    alone = sla_report(cli, *first)
+    assert (alone["sla_response_decided"], alone["sla_response_breached"]) == (1, 1)
+    assert alone["breached_open"] == 1  # open and breached at the first period's end
+    result = cli("report", "sla", "--since", first[1], "--until", "2026-11-16T00:00:00Z",
+                 "-f", "json")  # fmt: skip
+    assert result.code == 0, result.stderr
+    [group] = result.json()["groups"]
+    assert group["previous"] == alone  # the period before, as its own report gives it
+    assert (group["metrics"]["sla_response_decided"], group["metrics"]["breached_open"]) == (0, 0)
+    # and the record itself has no clocks now
+    assert clocks(cli, "INC-1") == expect(None, None, None, None)
+
+
+def test_at_risk_and_breached_are_one_or_the_other(cli, db):
+    result = cli("incident", "list", "--at-risk", "1h", "--breached")
+    assert (result.code, result.stderr) == (
+        2, "svcops: error: give --at-risk or --breached, not both\n"
+    )  # fmt: skip

@@ -132,6 +132,8 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
 
         if check and not (breached or at_risk):
             raise InvalidInput("--check needs --at-risk or --breached")
+        if breached and at_risk:
+            raise InvalidInput("give --at-risk or --breached, not both")
 
         page = list_records(
             life.kind,

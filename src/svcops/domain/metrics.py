@@ -157,8 +157,7 @@ SLA_METRICS: tuple[Metric, ...] = (
         "paused_s",
         "Time on hold",
         "duration",
-        "open time on hold before the resolution, of the records whose resolution SLA was "
-        "decided in the period",
+        "records first resolved in the period: their open time on hold before the resolution",
     ),
     Metric(
         "paused_pct",
@@ -171,7 +170,7 @@ SLA_METRICS: tuple[Metric, ...] = (
         "Suspect pauses",
         "count",
         "holds awaiting the customer during which the customer contacted the desk, of the "
-        "same records",
+        "records first resolved in the period",
     ),
 )
 BY_KEY = {metric.key: metric for metric in METRICS}

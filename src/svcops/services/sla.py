@@ -170,10 +170,14 @@ def tallies(
     width = len(scopes[0].groups)
     results: list[dict[tuple[Any, ...], Tally]] = [defaultdict(Tally) for _ in scopes]
 
-    def period(instant: int | None) -> int | None:
+    def period(instant: int | None, known_before: int | None = None) -> int | None:
+        """The period `instant` falls in, if it had passed by the report's end (and, for a
+        record later cancelled, if that period ended before it was)."""
         if instant is None or not starts[0] <= instant < ends[-1] or instant > at:
             return None
         index = bisect_right(starts, instant) - 1
+        if known_before is not None and min(ends[index], now) >= known_before:
+            return None
         return index if instant < ends[index] else None
 
     whole = replace(scopes[0], until=scopes[-1].until)
@@ -182,14 +186,20 @@ def tallies(
     for chunk in chunks:
         for key, fact in _chunk_facts(uow, chunk, width):
             c = sla.clocks(policy, fact, at)
-            if c.calendar is None:
-                continue
-            index = period(c.response.decided_at)
+            cancelled = None
+            if c.calendar is None:  # no SLA; but one that was cancelled had one until then
+                cancelled = fact.closed_at
+                if cancelled is None or fact.first_resolved_at is not None:
+                    continue
+                c = sla.clocks(policy, fact, cancelled - 1)
+                if c.calendar is None:
+                    continue
+            index = period(c.response.decided_at, cancelled)
             if index is not None:
                 tally = results[index][key]
                 tally.response_decided += 1
                 tally.response_met += c.response.status == sla.MET
-            index = period(c.resolution.decided_at)
+            index = period(c.resolution.decided_at, cancelled)
             if index is not None:
                 tally = results[index][key]
                 tally.resolution_decided += 1
@@ -205,7 +215,11 @@ def tallies(
             if open_counts:
                 for index, end in enumerate(ends):
                     moment = min(end, now)
-                    if fact.opened_at < moment and (resolved is None or resolved > moment):
+                    if (
+                        fact.opened_at < moment
+                        and (resolved is None or resolved > moment)
+                        and (cancelled is None or cancelled > moment)
+                    ):
                         then = c if moment == at else sla.clocks(policy, fact, moment)
                         tally = results[index][key]
                         tally.breached_open += is_breached(then)
