@@ -156,8 +156,10 @@ def test_a_hold_across_a_night(cli, db, now, configure):
         "sla_resolution_decided": 1, "sla_resolution_met": 1, "sla_resolution_breached": 0,
         "sla_resolution_pct": 100.0,
         "breached_open": 0, "at_risk": 0,
-        # paused_pct = 5400 / (9000 + 5400) * 100 = 37.5
-        "paused_s": 5400, "paused_pct": 37.5,
+        # time on hold is calendar time, as resolution time is (the clock above left out only
+        # the hold's open time): held 15:30Z Tue to 09:00Z Wed = 63000 s; resolution time
+        # 15:00Z Tue to 11:00Z Wed = 72000 s; paused_pct = 63000 / 72000 * 100 = 87.5
+        "paused_s": 63000, "paused_pct": 87.5,
         "suspect_pauses": 0,  # awaiting the customer, who did not get in touch meanwhile
     }  # fmt: skip
     assert sla_report(cli, *period) == figures
@@ -525,9 +527,10 @@ def test_report_sla_for_a_hand_made_week(cli, db, now, configure):
         "sla_resolution_pct": 75.0,
         "breached_open": 1,  # INC-4
         "at_risk": 1,  # INC-5 (INC-6 is paused)
-        # on hold: INC-2's 18000 s, of resolution time 7h + 11h + 9h + 11h = 38h = 136800 s:
-        # 18000 / 136800 * 100 = 13.157...
-        "paused_s": 18000, "paused_pct": 13.16,
+        # on hold, in calendar time as resolution time: INC-2 Mon 14:00 - Tue 11:00 = 21h =
+        # 75600 s, of resolution time INC-1 7h + INC-2 27h + INC-3 25h + REQ-1 27h = 86h =
+        # 309600 s: 75600 / 309600 * 100 = 24.418...
+        "paused_s": 75600, "paused_pct": 24.42,
         "suspect_pauses": 1,  # INC-2
     }  # fmt: skip
     metrics = metrics_report(cli, since, until)

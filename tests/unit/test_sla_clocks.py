@@ -31,6 +31,7 @@ from svcops.domain.sla import (
     clocks,
     earliest_opening,
     holds_from_moves,
+    settled,
 )
 from svcops.domain.vocabulary import HOLD_REASONS
 
@@ -613,3 +614,15 @@ def test_holds_from_moves_feed_the_clocks() -> None:
     assert holds == (Hold(berlin(23, 11), berlin(23, 15), "awaiting_customer"),)
     got = clocks(policy(), Facts("P2", None, MON_0900, holds=holds), berlin(23, 16))
     assert got.resolution == Clock(RUNNING, berlin(24, 13))
+
+
+@given(case=cases())
+def test_a_settled_clock_is_met_at_its_event(case: tuple[Calendar, SlaTarget, Facts, int]) -> None:
+    """What reports count in SQL without calendars (sla.settled: the event came within the
+    goal's calendar time) is what the clocks say: met, decided at the event."""
+    cal, target, facts, at = case
+    c = clocks(one_target(cal, target), facts, at)
+    if settled(target.response, facts.opened_at, facts.first_response_at, at):
+        assert (c.response.status, c.response.decided_at) == ("met", facts.first_response_at)
+    if settled(target.resolution, facts.opened_at, facts.first_resolved_at, at):
+        assert (c.resolution.status, c.resolution.decided_at) == ("met", facts.first_resolved_at)

@@ -157,13 +157,14 @@ SLA_METRICS: tuple[Metric, ...] = (
         "paused_s",
         "Time on hold",
         "duration",
-        "records first resolved in the period: their open time on hold before the resolution",
+        "records first resolved in the period: their time on hold before the resolution, in "
+        "calendar time as resolution_s",
     ),
     Metric(
         "paused_pct",
         "On hold, share of resolution time",
         "percent",
-        "the same records: time on hold over open time from opening to resolution",
+        "the same records: time on hold over resolution time (both calendar time)",
     ),
     Metric(
         "suspect_pauses",

@@ -181,6 +181,15 @@ def _resolution(
     return Clocks(response, resolution, paused, counted + paused, cal.name)
 
 
+def settled(goal: int, opened: int, event: int | None, at: int) -> bool:
+    """Whether a clock was met by an event that came, by `at`, within its goal's calendar
+    time of the opening: so whatever the calendar and the holds, since open time never
+    exceeds calendar time and the due time is never before `opened + goal`. Reports count
+    such clocks without calendar arithmetic (store/sla.py ReportQuery says it in SQL);
+    `clocks` gives them the same outcome: met, at the event."""
+    return event is not None and event <= at and event - opened <= goal
+
+
 def earliest_opening(cal: Calendar, instant: int, goal: int) -> int:
     """A lower bound on the opening of any record whose `goal` (without holds) is due at or
     after `instant` on `cal`: records opened before it were due before `instant`."""
