@@ -566,3 +566,22 @@ def test_at_risk_and_breached_are_one_or_the_other(cli, db):
     assert (result.code, result.stderr) == (
         2, "svcops: error: give --at-risk or --breached, not both\n"
     )  # fmt: skip
+
+
+def test_records_with_no_sla_make_no_group(cli, db, now):
+    """A cancelled record and a record of no team's: the cancelled one adds no group of its
+    own to report sla --by team (it is counted nowhere)."""
+    now("2026-11-10T12:00:00Z")
+    open_(cli, "Printer", "2026-11-09T09:00:00Z", 3, 3, "--team", "desk")
+    run(cli, "incident", "advance", "INC-1", "--at", "2026-11-09T09:10:00Z")
+    run(cli, "incident", "resolve", "INC-1", "--at", "2026-11-09T10:00:00Z")
+    open_(cli, "Duplicate", "2026-11-09T09:00:00Z")  # no team
+    run(cli, "incident", "advance", "INC-2", "--at", "2026-11-09T09:05:00Z")
+    run(cli, "incident", "cancel", "INC-2", "--reason", "duplicate", "--at", "2026-11-09T09:30:00Z")
+    result = cli("report", "sla", "--since", "2026-11-09T00:00:00Z", "--until",
+                 "2026-11-10T00:00:00Z", "--by", "team", "-f", "json")  # fmt: skip
+    assert result.code == 0, result.stderr
+    groups = result.json()["groups"]
+    assert [g["group"] for g in groups] == [{"team": "desk"}]
+    desk = groups[0]["metrics"]
+    assert (desk["sla_response_met"], desk["sla_resolution_met"], desk["paused_s"]) == (1, 1, 0)

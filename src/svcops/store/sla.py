@@ -127,7 +127,8 @@ SELECT {group_select} {query.bucket(response)} AS response_bucket,
   SUM(CASE WHEN {in_range} THEN r.paused_s ELSE 0 END) AS paused_s,
   SUM(CASE WHEN {in_range} THEN {resolution} - r.opened_at ELSE 0 END) AS elapsed_s
 FROM {source}
-WHERE {where}
+WHERE {where} AND (({query.response_settled} AND {response} >= :range_from
+  AND {response} < :until) OR {in_range})
 GROUP BY {"".join(f"{label}, " for label in labels)}response_bucket, resolution_bucket
 """).bindparams(bindparam("kinds", expanding=True))
         return [tuple(row) for row in self.session.connection().execute(statement, params)]
