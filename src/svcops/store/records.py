@@ -175,10 +175,12 @@ class Records:
             conditions.append(c.opened_at < flt.until)
         if flt.window is not None:
             conditions.append(window_condition(flt.window))
-        statement = sql.RECORDS.where(*conditions).order_by(c.opened_at.desc(), c.id.desc())
-        if not flt.limit:  # every match: the count is the rows'
-            rows = [_row(row) for row in self.connection.execute(statement)]
+        if not flt.limit:  # every match (the count is the rows'), sorted here: an ORDER BY
+            # would walk the opened_at index over the whole table to find a few open records
+            rows = [_row(row) for row in self.connection.execute(sql.RECORDS.where(*conditions))]
+            rows.sort(key=lambda row: (row.record.opened_at, row.record.id or 0), reverse=True)
             return rows, len(rows)
+        statement = sql.RECORDS.where(*conditions).order_by(c.opened_at.desc(), c.id.desc())
         count = select(func.count()).select_from(sql.RECORD).where(*conditions)
         total = int(self.connection.execute(count).scalar_one())
         rows = [_row(row) for row in self.connection.execute(statement.limit(flt.limit))]
