@@ -9,12 +9,17 @@ from svcops.domain.kinds import LIFECYCLES, customer_kinds, lifecycle
 from svcops.domain.lifecycle import State
 from svcops.domain.priority import check_priority
 from svcops.domain.sla import Clocks
-from svcops.domain.timeparse import parse_duration
 from svcops.services.base import (
     parse_count,
     transaction,
 )
-from svcops.services.sla import at_risk_window, due_soon, is_breached, record_clocks
+from svcops.services.sla import (
+    at_risk_seconds,
+    at_risk_window,
+    due_soon,
+    is_breached,
+    record_clocks,
+)
 from svcops.services.views import (
     EventView,
     RecordDetail,
@@ -57,7 +62,7 @@ def list_records(
                 f"{life.plural} have no known-error register; {' and '.join(registers)} do"
             )
         wanted_stages.append(life.known_error_stage)
-    within = _within(at_risk)
+    within = at_risk_seconds(at_risk)
     if (breached or within is not None) and not life.customer_facing:
         served = " and ".join(k.plural for k in customer_kinds())
         option = "--breached" if breached else "--at-risk"
@@ -97,15 +102,6 @@ def list_records(
             for row in rows
         ]
         return RecordPage(views, total)
-
-
-def _within(text: str | None) -> int | None:
-    if text is None:
-        return None
-    seconds = parse_duration(text)
-    if seconds <= 0:
-        raise InvalidInput(f"--at-risk {text!r}: give a duration longer than 0, such as 30m")
-    return seconds
 
 
 def _clocked(

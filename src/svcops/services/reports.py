@@ -17,11 +17,10 @@ from svcops.domain.errors import InvalidInput, TargetMissed
 from svcops.domain.kinds import LIFECYCLES, customer_kinds
 from svcops.domain.lifecycle import Lifecycle, State
 from svcops.domain.metrics import GROUPS, SLA_BY_KEY, Metric, Target, metrics_of, parse_target
-from svcops.domain.timeparse import parse_duration
 from svcops.services.base import Call, transaction
 from svcops.services.report_figures import Figures, empty, figures_by_group
 from svcops.services.report_periods import TIME_GROUPS, buckets
-from svcops.services.sla import Tally, tallies
+from svcops.services.sla import Tally, at_risk_seconds, tallies
 from svcops.store.report_scope import Scope
 from svcops.store.work import UnitOfWork
 
@@ -109,9 +108,8 @@ def sla_report(
         raise InvalidInput(
             f"--kind {wanted_kinds[0]}: {LIFECYCLES[wanted_kinds[0]].plural} have no SLA"
         )
-    within = parse_duration(at_risk)
-    if within <= 0:
-        raise InvalidInput(f"--at-risk {at_risk!r}: give a duration longer than 0, such as 1h")
+    within = at_risk_seconds(at_risk)
+    assert within is not None
 
     def figures(uow: UnitOfWork, call: Call, scopes: list[Scope]) -> list[dict[Key, Figures]]:
         found = tallies(uow, call.settings.sla, scopes, open_counts=True, at_risk_s=within)

@@ -16,8 +16,10 @@ from functools import cache
 from typing import Any
 
 from svcops.domain import sla
+from svcops.domain.errors import InvalidInput
 from svcops.domain.kinds import LIFECYCLES, customer_kinds
 from svcops.domain.lifecycle import State
+from svcops.domain.timeparse import parse_duration
 from svcops.store.report_scope import Scope
 from svcops.store.sla import ReportQuery, Window
 from svcops.store.tables import StoredRecord
@@ -101,15 +103,29 @@ def is_breached(clocks: sla.Clocks) -> bool:
     return sla.BREACHED in (clocks.response.status, clocks.resolution.status)
 
 
+def at_risk_seconds(text: str | None) -> int | None:
+    """`--at-risk DURATION` in seconds (None when not given): more than 0."""
+    if text is None:
+        return None
+    seconds = parse_duration(text)
+    if seconds <= 0:
+        raise InvalidInput(f"--at-risk {text!r}: give a duration longer than 0, such as 1h")
+    return seconds
+
+
+def _earliest(policy: sla.SlaPolicy, priority: str, instant: int, goal: int) -> int:
+    """sla.earliest_opening over every calendar a record of `priority` may run on."""
+    return min(sla.earliest_opening(c, instant, goal) for c in policy.calendars_of(priority))
+
+
 def at_risk_window(policy: sla.SlaPolicy, now: datetime, within: int) -> Window:
     """The openings a record needs for a running clock to fall due in (now, now + within]."""
     start, end = int(now.timestamp()), int(now.timestamp()) + within
     response: dict[str, tuple[int, int]] = {}
     resolution: dict[str, tuple[int, int]] = {}
     for priority, target in policy.targets.items():
-        calendars = policy.calendars_of(priority)
         for goals, goal in ((response, target.response), (resolution, target.resolution)):
-            low = min(sla.earliest_opening(cal, start + 1, goal) for cal in calendars)
+            low = _earliest(policy, priority, start + 1, goal)
             goals[priority] = (low, min(start, end - goal))
     return Window(response, resolution)
 
@@ -120,15 +136,8 @@ def earliest_decided_openings(
     """Per priority, for the response and for the resolution: no record opened before it (and
     never on hold) has that clock decided from `since` on."""
     instant = int(since.timestamp())
-    response, resolution = {}, {}
-    for priority, target in policy.targets.items():
-        calendars = policy.calendars_of(priority)
-        response[priority] = min(
-            sla.earliest_opening(c, instant, target.response) for c in calendars
-        )
-        resolution[priority] = min(
-            sla.earliest_opening(c, instant, target.resolution) for c in calendars
-        )
+    response = {p: _earliest(policy, p, instant, t.response) for p, t in policy.targets.items()}
+    resolution = {p: _earliest(policy, p, instant, t.resolution) for p, t in policy.targets.items()}
     return response, resolution
 
 

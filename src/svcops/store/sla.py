@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, or_, text
+from sqlalchemy import ColumnElement, TextClause, and_, bindparam, or_, text
 from sqlmodel import Session
 
 from svcops.domain.kinds import STAGE_EVENT_ACTIONS
@@ -23,7 +23,6 @@ FACT_COLUMNS = (
     "id", "priority", "team", "opened_at", "first_response_at", "first_resolved_at",
     "closed_at", "paused_s", "held_since",
 )  # fmt: skip
-CHUNK = 2000  # report rows handed over at a time
 CHUNK = 2000  # report rows handed over at a time
 BATCH = 900  # ids per IN list (SQLite binds at most 32766 parameters; keep statements small)
 
@@ -62,34 +61,36 @@ class SlaFacts:
 
     def moves(self, record_ids: Sequence[int]) -> dict[int, list[tuple[int, str, str | None]]]:
         """Each record's stage moves, in order: (at, stage entered, note)."""
-        found: dict[int, list[tuple[int, str, str | None]]] = {}
         statement = text(
             "SELECT record_id, at, to_value, note FROM event WHERE record_id IN :ids "
             "AND action IN :actions ORDER BY record_id, at, id"
         ).bindparams(bindparam("ids", expanding=True), bindparam("actions", expanding=True))
-        connection = self.session.connection()
-        actions = list(STAGE_EVENT_ACTIONS)
-        for start in range(0, len(record_ids), BATCH):
-            chunk = list(record_ids[start : start + BATCH])
-            for record_id, at, stage, note in connection.execute(
-                statement, {"ids": chunk, "actions": actions}
-            ):
-                found.setdefault(record_id, []).append((int(at), stage, note))
+        found: dict[int, list[tuple[int, str, str | None]]] = {}
+        for record_id, at, stage, note in self._by_ids(
+            statement, record_ids, actions=list(STAGE_EVENT_ACTIONS)
+        ):
+            found.setdefault(record_id, []).append((int(at), stage, note))
         return found
 
     def inbound(self, record_ids: Sequence[int]) -> dict[int, list[int]]:
         """The instants of each record's inbound contacts, in order."""
-        found: dict[int, list[int]] = {}
         statement = text(
             "SELECT record_id, at FROM contact WHERE record_id IN :ids "
             "AND direction = 'inbound' ORDER BY record_id, at"
         ).bindparams(bindparam("ids", expanding=True))
+        found: dict[int, list[int]] = {}
+        for record_id, at in self._by_ids(statement, record_ids):
+            found.setdefault(record_id, []).append(int(at))
+        return found
+
+    def _by_ids(
+        self, statement: TextClause, record_ids: Sequence[int], **params: Any
+    ) -> Iterator[Sequence[Any]]:
+        """The rows of `statement` for `record_ids`, BATCH ids at a time."""
         connection = self.session.connection()
         for start in range(0, len(record_ids), BATCH):
             chunk = list(record_ids[start : start + BATCH])
-            for record_id, at in connection.execute(statement, {"ids": chunk}):
-                found.setdefault(record_id, []).append(int(at))
-        return found
+            yield from connection.execute(statement, {"ids": chunk, **params})
 
     def report_rows(self, query: ReportQuery) -> Iterator[Sequence[Sequence[Any]]]:
         """The records of `query` with a clock that is not settled (ReportQuery), and those it
