@@ -152,8 +152,10 @@ def kind_app(life: Lifecycle, help_text: str) -> typer.Typer:
         columns: tuple[str, ...] = render.LIST_COLUMNS
         if known_errors:
             columns = render.KNOWN_ERROR_COLUMNS
-        elif at_risk or breached:
-            columns = render.CLOCK_COLUMNS
+        elif at_risk:
+            columns = render.AT_RISK_COLUMNS
+        elif breached:
+            columns = render.BREACHED_COLUMNS
         render.show(render.records(page.records, columns, life=life), fmt, quiet)
         if len(page.records) < page.total and is_terminal(stdout()):
             message(f"showing {len(page.records)} of {page.total}; --limit 0 shows all")

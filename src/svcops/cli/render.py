@@ -13,8 +13,9 @@ if TYPE_CHECKING:
     from svcops.services.views import ContactView, EventView, RecordDetail, RecordView
 
 LIST_COLUMNS = ("key", "stage", "priority", "title", "assignee", "team", "opened_at")
-CLOCK_COLUMNS = ("key", "priority", "title", "team", "sla_response", "response_due_at",
-                 "sla_resolution", "resolution_due_at")  # fmt: skip
+# `list --at-risk` and `--breached` at a terminal: the clocks that matter, in 80 columns
+AT_RISK_COLUMNS = ("key", "priority", "response_due_at", "resolution_due_at", "title")
+BREACHED_COLUMNS = ("key", "priority", "sla_response", "sla_resolution", "title")
 KNOWN_ERROR_COLUMNS = ("key", "title", "service", "category", "root_cause", "workaround")
 EVENT_COLUMNS = ("at", "actor", "action", "from", "to", "note")
 CONTACT_FIELDS = ("record", "channel", "direction", "at", "agent", "note")
