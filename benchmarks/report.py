@@ -25,7 +25,10 @@ to a temporary file, so the SLA clocks of both reports run on business time.
 
 --per-record times, in this process, what `report sla` (the default 7 days) spends on each
 record it reads: the SLA clocks are worked out in Python per record (services/sla.py
-`tallies`), on the rows that store/sla.py `report_rows` reads from index ranges.
+`tallies`) for the records with no outcome kept, as after a change to the SLA config.
+
+Every case but the last runs with the outcomes kept by the warm-up run (the common case: the
+config did not change since the last report); the last clears them before each run.
 """
 
 from __future__ import annotations
@@ -81,9 +84,11 @@ def calendars_config(directory: str) -> str:
 
 
 def per_record() -> None:
-    """Where `report sla` (7 days) spends its time, per record read, in this process."""
+    """Where `report sla` (7 days) spends its time, per record read, in this process, with
+    no outcome kept (as after a change to the SLA config): every clock not settled in SQL
+    is worked out in Python."""
     from svcops.domain import sla as clocks_of
-    from svcops.services import sla as service
+    from svcops.services import sla_tallies as service
     from svcops.services.base import get_settings
     from svcops.services.reports import sla_report
     from svcops.store.sla import SlaFacts
@@ -91,7 +96,7 @@ def per_record() -> None:
     spent = {"read": 0.0, "facts": 0.0, "holds": 0.0}
     captured: list[Any] = []
     rows = 0
-    report_rows = SlaFacts.report_rows
+    report_rows = SlaFacts.report
     chunk_facts = service._chunk_facts
     moves, inbound = SlaFacts.moves, SlaFacts.inbound
 
@@ -120,11 +125,13 @@ def per_record() -> None:
         found = chunk_facts(uow, chunk, width)
         spent["facts"] += time.perf_counter() - started
         rows += len(found)
-        captured.extend(fact for _key, fact in found)
+        captured.extend(row.fact for row in found)
         return found
 
     sla_report()  # warm the caches (page cache, calendars' yearly spans)
-    SlaFacts.report_rows = timed_rows  # type: ignore[method-assign]
+    SlaFacts.report = timed_rows  # type: ignore[method-assign]
+    SlaFacts.remember = lambda self, outcomes: None  # type: ignore[method-assign]
+    forget_outcomes(os.environ.get("SVCOPS_DATABASE_URL") or sqlite_url(os.environ["SVCOPS_DB"]))
     service._chunk_facts = timed_facts
     SlaFacts.moves, SlaFacts.inbound = timed(moves), timed(inbound)  # type: ignore[method-assign]
     started = time.perf_counter()
@@ -138,7 +145,7 @@ def per_record() -> None:
     replay = time.perf_counter() - started
     rest = total - spent["read"] - spent["facts"]
     print(f"report sla (7 days and the 7 before), in-process: {total:.2f} s for {rows:,} rows")
-    print(f"  rows read (report_rows)        {spent['read']:6.2f} s  "
+    print(f"  rows read (SlaFacts.report)    {spent['read']:6.2f} s  "
           f"{spent['read'] / rows * 1e6:6.1f} us a row")  # fmt: skip
     print(f"  facts and holds (_chunk_facts) {spent['facts']:6.2f} s  "
           f"{spent['facts'] / rows * 1e6:6.1f} us a row")  # fmt: skip
@@ -195,7 +202,32 @@ def main() -> int:
                 within = within and ok
                 verdict = "ok" if ok else "OVER BUDGET"
             print(f"  {label:<40} {wall:6.2f} s  {peak:6.1f} MB  {verdict}", flush=True)
+        # the first report after a change to the SLA config: no outcome kept counts
+        argv = [svcops, "report", "sla", "--since", "-30d", "--format", "json"]
+        samples = []
+        for _ in range(args.runs):
+            forget_outcomes(args.url or sqlite_url(args.db))
+            samples.append(run_once(argv, env))
+        wall, peak = statistics.median(s for s, _ in samples), max(m for _, m in samples)
+        label = "report sla --since -30d, after a change"
+        print(f"  {label:<40} {wall:6.2f} s  {peak:6.1f} MB  (not judged: once per change)")
     return 0 if within else 1
+
+
+def forget_outcomes(url: str) -> None:
+    """Drop the SLA outcomes kept, as a change to the SLA config makes them count no more."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM sla_outcome"))
+    engine.dispose()
+
+
+def sqlite_url(path: str) -> str:
+    from svcops.config import sqlite_url as url_of
+
+    return url_of(path)
 
 
 if __name__ == "__main__":

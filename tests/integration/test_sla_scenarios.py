@@ -11,11 +11,6 @@ Priority from impact x urgency (domain/priority.py DEFAULT_MATRIX): 1x1 P1, 1x2 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-import pytest
-
 BERLIN = """
 [calendars.berlin]
 time_zone = "Europe/Berlin"
@@ -68,27 +63,6 @@ def metrics_report(cli, since: str, until: str) -> dict:
     result = cli("report", "metrics", "--since", since, "--until", until, "-f", "json")
     assert result.code == 0, result.stderr
     return result.json()["groups"][0]["metrics"]
-
-
-@pytest.fixture
-def now(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
-    """Pin the clock (SVCOPS_NOW), read afresh by every command."""
-    return lambda at: monkeypatch.setenv("SVCOPS_NOW", at)
-
-
-@pytest.fixture
-def configure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
-    """Write a config file (a new one each time) and point SVCOPS_CONFIG at it."""
-    written: list[Path] = []
-
-    def write(text: str) -> Path:
-        path = tmp_path / f"svcops-{len(written)}.toml"
-        path.write_text(text)
-        written.append(path)
-        monkeypatch.setenv("SVCOPS_CONFIG", str(path))
-        return path
-
-    return write
 
 
 def test_holidays_and_a_weekend_on_the_berlin_calendar(cli, db, now, configure):

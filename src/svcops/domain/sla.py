@@ -61,6 +61,16 @@ class SlaPolicy:
         name = (target and target.calendar) or (team and self.teams.get(team.casefold()))
         return self.calendars[name or self.calendar]
 
+    def fingerprint(self) -> str:
+        """Stable text of everything an outcome depends on, for caches: the targets, which
+        calendar applies, and the calendars' definitions."""
+        parts = [f"calendar={self.calendar}"]
+        parts += [f"{p}={t.response},{t.resolution},{t.calendar or ''}"
+                  for p, t in sorted(self.targets.items())]  # fmt: skip
+        parts += [f"team {team}={name}" for team, name in sorted(self.teams.items())]
+        parts += [f"[{name}] {c.fingerprint()}" for name, c in sorted(self.calendars.items())]
+        return "\n".join(parts)
+
     def calendars_of(self, priority: str) -> list[Calendar]:
         """Every calendar a record of `priority` may run on, whatever its team."""
         target = self.targets[priority]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from svcops.domain.metrics import METRICS, PROBLEM_METRICS
-from svcops.services.sla import Tally
+from svcops.services.sla_tallies import Tally
 from svcops.store.report_scope import Scope
 from svcops.store.reports import CUSTOMER_DURATIONS, ReportQueries
 

@@ -20,7 +20,8 @@ from svcops.domain.metrics import GROUPS, SLA_BY_KEY, Metric, Target, metrics_of
 from svcops.services.base import Call, transaction
 from svcops.services.report_figures import Figures, empty, figures_by_group
 from svcops.services.report_periods import TIME_GROUPS, buckets
-from svcops.services.sla import Tally, at_risk_seconds, tallies
+from svcops.services.sla import at_risk_seconds
+from svcops.services.sla_tallies import Tally, remember_outcomes, tallies
 from svcops.store.report_scope import Scope
 from svcops.store.work import UnitOfWork
 
@@ -79,18 +80,21 @@ def metrics_report(
     """The metrics for [since, until) (default: the last 7 days), grouped `by`."""
     wanted_kinds = _kinds(kinds)
     register = LIFECYCLES[wanted_kinds[0]] if _is_register(wanted_kinds[0]) else None
+    keep: list[dict[str, Any]] = []
 
     def figures(uow: UnitOfWork, call: Call, scopes: list[Scope]) -> list[dict[Key, Figures]]:
-        clocks = None if register else tallies(uow, call.settings.sla, scopes)
+        clocks = None if register else tallies(uow, call.settings.sla, scopes, keep=keep)
         return [
             figures_by_group(uow.reports, scope, clocks[index] if clocks else None)
             for index, scope in enumerate(scopes)
         ]
 
-    return _report(
+    report = _report(
         since, until, wanted_kinds, _groups(by), figures, metrics_of(register is not None),
         empty(register is not None), register,
     )  # fmt: skip
+    remember_outcomes(keep)
+    return report
 
 
 def sla_report(
@@ -110,14 +114,18 @@ def sla_report(
         )
     within = at_risk_seconds(at_risk)
     assert within is not None
+    keep: list[dict[str, Any]] = []
 
     def figures(uow: UnitOfWork, call: Call, scopes: list[Scope]) -> list[dict[Key, Figures]]:
-        found = tallies(uow, call.settings.sla, scopes, open_counts=True, at_risk_s=within)
+        policy = call.settings.sla
+        found = tallies(uow, policy, scopes, open_counts=True, at_risk_s=within, keep=keep)
         return [{key: sla_figures(tally) for key, tally in one.items()} for one in found]
 
-    return _report(
+    report = _report(
         since, until, wanted_kinds, _groups(by), figures, SLA_BY_KEY, sla_figures(Tally()), None
     )
+    remember_outcomes(keep)
+    return report
 
 
 def _report(

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from svcops.domain.kinds import STAGE_EVENT_ACTIONS
 from svcops.store import record_sql as sql
-from svcops.store.report_scope import Scope, group_sql
+from svcops.store.sla_report import SUMS, ReportQuery
 
 # a record's facts, in the order domain.sla.Facts takes them (after the id)
 FACT_COLUMNS = (
@@ -24,6 +24,10 @@ FACT_COLUMNS = (
     "closed_at", "paused_s", "held_since",
 )  # fmt: skip
 CHUNK = 2000  # report rows handed over at a time
+_FACTS = text(f"SELECT {', '.join(FACT_COLUMNS)} FROM record WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+_NO_FACTS = (None,) * len(FACT_COLUMNS)
 BATCH = 900  # ids per IN list (SQLite binds at most 32766 parameters; keep statements small)
 
 
@@ -92,162 +96,66 @@ class SlaFacts:
             chunk = list(record_ids[start : start + BATCH])
             yield from connection.execute(statement, {"ids": chunk, **params})
 
-    def report_rows(self, query: ReportQuery) -> Iterator[Sequence[Sequence[Any]]]:
-        """The records of `query` with a clock that is not settled (ReportQuery), and those it
-        asks for by their holds, as rows of the scope's group values and then FACT_COLUMNS.
+    def report(self, query: ReportQuery) -> Iterator[Sequence[Sequence[Any]]]:
+        """The records of `query` in one pass, as rows of: the scope's group values; the
+        period (None outside them) of the response's instant, of the resolution clock's
+        decision and of the first resolution; SUMS, the clocks counted without the domain
+        (outcomes kept under the config in force, OUTCOME_VALID, and clocks settled: met) and
+        the time on hold and suspect pauses of the records first resolved in the periods; then
+        FACT_COLUMNS and whether an outcome is kept, of a record whose clocks the domain must
+        work out (its own row: no valid outcome and a clock not settled, or asked for by its
+        holds, or open at the end of a period with `open_at_end`), None in a row of sums.
+
         Streamed, CHUNK rows at a time: memory does not grow with the period."""
-        source, where, params = query.sql(self.session.connection().dialect.name)
-        group_select = group_sql(query.scope)[0]
-        columns = ", ".join(f"r.{name}" for name in FACT_COLUMNS)
-        wanted = f"NOT ({query.response_settled} AND {query.resolution_settled})"
-        if query.holds_resolved:  # suspect pauses need the holds of every resolution
-            wanted += f" OR ({HELD} AND {query.resolved_in_range})"
-        statement = text(
-            f"SELECT {group_select} {columns} FROM {source} WHERE {where} AND ({wanted})"
-        ).bindparams(bindparam("kinds", expanding=True))
-        connection = self.session.connection().execution_options(yield_per=CHUNK)
-        # chunks, so that the holds of a chunk's records are read in one statement
-        yield from connection.execute(statement, params).partitions(CHUNK)
+        connection = self.session.connection()
+        statement, params = query.statement(connection.dialect.name)
+        found = connection.execution_options(yield_per=CHUNK).execute(statement, params)
+        width = len(query.scope.groups) + 3 + SUMS
+        # chunks, so that the facts (and holds) of a chunk's records are read in one statement
+        for chunk in found.partitions(CHUNK):
+            own = [row[width] for row in chunk if row[width] is not None]
+            facts = {row[0]: row for row in self._by_ids(_FACTS, own)} if own else {}
+            yield [
+                (*row[:width], *facts[row[width]], row[width + 1])
+                if row[width] is not None
+                else (*row[:width], *_NO_FACTS, row[width + 1])
+                for row in chunk
+            ]
 
-    def settled_sums(self, query: ReportQuery) -> list[Sequence[Any]]:
-        """Per group, and per period of the response's and of the resolution's instant (None
-        outside the periods): the clocks settled without calendar arithmetic (all met), and
-        the calendar time on hold and from opening to resolution of the records first
-        resolved in the periods."""
-        source, where, params = query.sql(self.session.connection().dialect.name)
-        group_select, _group_by, labels = group_sql(query.scope)
-        response, resolution = "r.first_response_at", "r.first_resolved_at"
-        in_range = query.resolved_in_range
-        statement = text(f"""
-SELECT {group_select} {query.bucket(response)} AS response_bucket,
-  {query.bucket(resolution)} AS resolution_bucket,
-  SUM(CASE WHEN {query.response_settled} AND {response} >= :range_from
-      AND {response} < :until THEN 1 ELSE 0 END) AS response_settled,
-  SUM(CASE WHEN {query.resolution_settled} AND {in_range} THEN 1 ELSE 0 END)
-    AS resolution_settled,
-  SUM(CASE WHEN {in_range} THEN r.paused_s ELSE 0 END) AS paused_s,
-  SUM(CASE WHEN {in_range} THEN {resolution} - r.opened_at ELSE 0 END) AS elapsed_s
-FROM {source}
-WHERE {where} AND (({query.response_settled} AND {response} >= :range_from
-  AND {response} < :until) OR {in_range})
-GROUP BY {"".join(f"{label}, " for label in labels)}response_bucket, resolution_bucket
-""").bindparams(bindparam("kinds", expanding=True))
-        return [tuple(row) for row in self.session.connection().execute(statement, params)]
-
-
-HELD = "(r.paused_s > 0 OR r.held_since IS NOT NULL)"
-
-
-@dataclass(frozen=True)
-class ReportQuery:
-    """The records whose clocks a report over `scope` (its periods starting at `starts`) can
-    count: per priority, those opened from `response_from` (no response of an earlier one is
-    decided in the periods), those first resolved in them, and those not resolved at their
-    end that were opened from `resolution_from` or were on hold (`open_at_end`: every one not
-    resolved at their end).
-
-    A clock is *settled* when its event came within the target's calendar time of the
-    opening: met, whatever the calendar and the holds (open time never exceeds calendar
-    time; domain/sla.py `settled`). Those are counted in SQL; the rest go to the domain."""
-
-    scope: Scope
-    starts: Sequence[int]
-    response_from: Mapping[str, int]
-    resolution_from: Mapping[str, int]
-    targets: Mapping[str, tuple[int, int]]  # priority -> (response, resolution) seconds
-    open_at_end: bool = False
-    holds_resolved: bool = False  # also the records on hold first resolved in the periods
-
-    def _case(self, name: str, values: Mapping[str, Any]) -> str:
-        whens = " ".join(f"WHEN :{name}_p{n} THEN :{name}_v{n}" for n in range(len(values)))
-        return f"(CASE r.priority {whens} ELSE NULL END)"
-
-    def _case_params(self, name: str, values: Mapping[str, int]) -> dict[str, Any]:
-        params: dict[str, Any] = {}
-        for n, (priority, value) in enumerate(sorted(values.items())):
-            params[f"{name}_p{n}"], params[f"{name}_v{n}"] = priority, value
-        return params
-
-    def _settled(self, column: str, name: str) -> str:
-        return (
-            f"({column} IS NOT NULL AND {column} <= :now AND "
-            f"{column} - r.opened_at <= {self._case(name, self.targets)})"
+    def remember(self, outcomes: Sequence[Mapping[str, Any]]) -> None:
+        """Keep these outcomes (OUTCOME_COLUMNS each, and `inbound`: the number of inbound
+        contacts of a record that waited on its customer, None for the others), replacing a
+        record's earlier one; not that of a record whose inbound contacts are no longer those
+        its outcome was worked out with."""
+        if not outcomes:
+            return
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":  # contacts being added: wait for them
+            connection.exec_driver_sql("SET LOCAL lock_timeout = '1s'")  # a while, no more
+            connection.exec_driver_sql("LOCK TABLE contact IN SHARE MODE")
+        names = ", ".join(OUTCOME_COLUMNS)
+        values = ", ".join(f":{name}" for name in OUTCOME_COLUMNS)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in OUTCOME_COLUMNS[1:])
+        upsert = text(
+            f"INSERT INTO sla_outcome ({names}) VALUES ({values}) "
+            f"ON CONFLICT (record_id) DO UPDATE SET {updates}"
         )
-
-    @property
-    def response_settled(self) -> str:
-        """Of a resolved record only: an unresolved one may yet be cancelled (no SLA)."""
-        settled = self._settled("r.first_response_at", "response_goal")
-        return f"({settled} AND r.first_resolved_at IS NOT NULL)"
-
-    @property
-    def resolution_settled(self) -> str:
-        return self._settled("r.first_resolved_at", "resolution_goal")
-
-    @property
-    def resolved_in_range(self) -> str:
-        """First resolved in the periods, by now, with an SLA (a target for its priority)."""
-        return (
-            "(r.first_resolved_at >= :range_from AND r.first_resolved_at < :until "
-            f"AND r.first_resolved_at <= :now AND {self._case('resolution_goal', self.targets)}"
-            " IS NOT NULL)"
+        stale = text(
+            "DELETE FROM sla_outcome WHERE record_id = :record_id AND :inbound <> (SELECT "
+            "COUNT(*) FROM contact WHERE record_id = :record_id AND direction = 'inbound')"
         )
+        for start in range(0, len(outcomes), BATCH):
+            chunk = outcomes[start : start + BATCH]
+            connection.execute(upsert, [{n: o[n] for n in OUTCOME_COLUMNS} for o in chunk])
+            waited = [o for o in chunk if o["inbound"] is not None]
+            if waited:
+                connection.execute(
+                    stale, [{n: o[n] for n in ("record_id", "inbound")} for o in waited]
+                )
 
-    def bucket(self, column: str) -> str:
-        """The index of the period `column` falls in; NULL outside them."""
-        whens = " ".join(
-            f"WHEN {column} < :start{n} THEN {n - 1}" for n in range(1, len(self.starts))
-        )
-        return (
-            f"(CASE WHEN {column} IS NULL OR {column} < :range_from OR {column} >= :until "
-            f"THEN NULL {whens} ELSE {len(self.starts) - 1} END)"
-        )
 
-    def sql(self, dialect: str) -> tuple[str, str, dict[str, Any]]:
-        """(FROM, WHERE, parameters) of the records."""
-        params: dict[str, Any] = {
-            "since": self.starts[0],
-            "range_from": self.starts[0],
-            "until": int(self.scope.until.timestamp()),
-            "now": int(self.scope.now.timestamp()),
-            "kinds": list(self.scope.kinds),
-            "response_floor": min(self.response_from.values()),
-            "resolution_floor": min(self.resolution_from.values()),
-            **{f"start{n}": start for n, start in enumerate(self.starts)},
-            **self._case_params("response_from", self.response_from),
-            **self._case_params("resolution_from", self.resolution_from),
-            **self._case_params("response_goal", {p: t[0] for p, t in self.targets.items()}),
-            **self._case_params("resolution_goal", {p: t[1] for p, t in self.targets.items()}),
-        }
-        open_at_until = "(r.closed_at IS NULL OR r.closed_at >= :until)"
-        later = (
-            open_at_until
-            if self.open_at_end
-            else f"({open_at_until} AND ({HELD} OR r.opened_at >= :resolution_floor))"
-        )
-        candidates = f"""
-  SELECT id FROM record WHERE kind IN :kinds AND opened_at >= :response_floor
-    AND opened_at < :until
-  UNION SELECT id FROM record WHERE first_resolved_at >= :since AND first_resolved_at < :until
-  UNION SELECT r.id FROM record r WHERE r.first_resolved_at >= :until AND {later}
-  UNION SELECT r.id FROM record r WHERE r.first_resolved_at IS NULL AND {later}"""
-        resolution_from = self._case("resolution_from", self.resolution_from)
-        exact_later = (
-            open_at_until
-            if self.open_at_end
-            else f"({open_at_until} AND ({HELD} OR r.opened_at >= {resolution_from}))"
-        )
-        where = f"""r.kind IN :kinds AND r.opened_at < :until AND (
-    r.opened_at >= {self._case("response_from", self.response_from)}
-    OR (r.first_resolved_at >= :since AND r.first_resolved_at < :until)
-    OR ((r.first_resolved_at IS NULL OR r.first_resolved_at >= :until) AND {exact_later}))
-  AND (r.first_resolved_at IS NULL OR r.first_resolved_at >= :since)"""
-        if dialect == "postgresql":
-            # one bitmap scan over the OR of index ranges, then the exact test
-            source = "record r"
-            where += """
-  AND (r.opened_at >= :response_floor OR r.first_resolved_at >= :since
-       OR r.first_resolved_at IS NULL)"""
-        else:
-            source = f"({candidates}\n) candidate JOIN record r ON r.id = candidate.id"
-        return f"{source}\nLEFT JOIN customer cu ON cu.id = r.customer_id", where, params
+OUTCOME_COLUMNS = (
+    "record_id", "policy", "priority", "team", "opened_at", "first_response_at",
+    "first_resolved_at", "closed_at", "paused_s", "response_met", "response_at",
+    "resolution_met", "resolution_at", "suspect_pauses",
+)  # fmt: skip

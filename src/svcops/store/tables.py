@@ -102,15 +102,25 @@ class StoredRecord(SQLModel):
     attributes: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
 
 
+FACTS = (
+    "first_response_at", "closed_at", "priority", "team", "paused_s", "held_since",
+    "customer_id",
+)  # fmt: skip
+
+
 class Record(StoredRecord, table=True):
     """The record table: one for every kind, the kind in a column."""
 
     __tablename__ = "record"
     __table_args__ = (
         UniqueConstraint("kind", "number", name="uq_record_kind_number"),
-        Index("ix_record_kind_opened", "kind", "opened_at"),
+        # the SLA clocks' facts and the usual groups, read from the index (store/sla.py)
+        # (and the id: PostgreSQL's indexes hold no row id of their own to read)
+        Index("ix_record_kind_opened", "kind", "opened_at", "first_resolved_at", *FACTS, "id"),
         Index("ix_record_kind_stage", "kind", "stage"),
-        Index("ix_record_first_resolved_at", "first_resolved_at"),
+        Index(
+            "ix_record_first_resolved_at", "first_resolved_at", "kind", "opened_at", *FACTS, "id"
+        ),
         Index("ix_record_stage_entered_at", "stage_entered_at"),
         Index("uq_record_kind_external_id", "kind", "external_id", unique=True),
         Index("ix_record_kind_source_hash", "kind", "source_hash"),
@@ -180,3 +190,27 @@ class KeyCounter(SQLModel, table=True):
 
     prefix: str = Field(primary_key=True, max_length=8)
     last: int = 0
+
+
+class SlaOutcome(SQLModel, table=True):
+    """The SLA clocks of a record whose clocks are both decided, as worked out from the facts
+    and under the SLA config (`policy`, a fingerprint) it keeps: a report counts it while the
+    record's facts and the config in force are still those (store/sla.py); a change to the
+    record's contacts drops it (triggers, migration 0006). Times are epoch seconds."""
+
+    __tablename__ = "sla_outcome"
+
+    record_id: int = Field(foreign_key="record.id", primary_key=True)
+    policy: int = Field(sa_type=BigInteger)
+    priority: str | None = None
+    team: str | None = None
+    opened_at: int = Field(sa_type=BigInteger)
+    first_response_at: int | None = Field(default=None, sa_type=BigInteger)
+    first_resolved_at: int = Field(sa_type=BigInteger)
+    closed_at: int | None = Field(default=None, sa_type=BigInteger)
+    paused_s: int
+    response_met: bool
+    response_at: int = Field(sa_type=BigInteger)
+    resolution_met: bool
+    resolution_at: int = Field(sa_type=BigInteger)
+    suspect_pauses: int

@@ -1,0 +1,227 @@
+"""The SQL of the SLA report (store.sla.SlaFacts.report): which records a report over a
+period reads, from index ranges only, and what it counts of them without the domain: the
+outcomes kept under the config in force and the clocks settled in calendar time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import TextClause, bindparam, text
+
+from svcops.store.report_scope import GROUP_COLUMNS, Scope, group_sql
+from svcops.store.tables import FACTS as INDEXED_FACTS
+
+HELD = "(r.paused_s > 0 OR r.held_since IS NOT NULL)"
+# An outcome kept (tables.SlaOutcome) counts while the record's facts are those it was worked
+# out from, under the config in force; a change to the record's contacts drops it (its
+# suspect pauses depend on them: triggers, migration 0006).
+OUTCOME_VALID = "(o.record_id IS NOT NULL)"
+# a subquery with an OFFSET is not folded into the query around it (SQLite wants a LIMIT too)
+FENCE = {"sqlite": " LIMIT -1 OFFSET 0", "postgresql": " OFFSET 0"}
+SUMS = 7  # the sums in a row of SlaFacts.report, after the group values and three periods
+# the record's columns an arm of ReportQuery's source reads: the SLA facts (carried by the
+# indexes on the opening and on the first resolution, tables.FACTS) and the groups'
+SOURCE_COLUMNS = ("id", "kind", "opened_at", "first_resolved_at", *INDEXED_FACTS)
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """The records whose clocks a report over `scope` (its periods starting at `starts`) can
+    count: per priority, those opened from `response_from` (no response of an earlier one is
+    decided in the periods), those first resolved in them, and those not resolved at their
+    end that were opened from `resolution_from` or were on hold (`open_at_end`: every one not
+    resolved at their end).
+
+    A clock is *settled* when its event came within the target's calendar time of the
+    opening: met, whatever the calendar and the holds (open time never exceeds calendar
+    time; domain/sla.py `settled`). Those are counted in SQL, and so are the outcomes kept
+    under the config in force (`policy`; OUTCOME_VALID); the rest go to the domain."""
+
+    scope: Scope
+    starts: Sequence[int]
+    response_from: Mapping[str, int]
+    resolution_from: Mapping[str, int]
+    targets: Mapping[str, tuple[int, int]]  # priority -> (response, resolution) seconds
+    policy: int = 0  # the SLA config in force (its fingerprint): outcomes kept under it count
+    open_at_end: bool = False
+    holds_resolved: bool = False  # also the records on hold first resolved in the periods
+
+    def _case(self, name: str, values: Mapping[str, Any]) -> str:
+        whens = " ".join(f"WHEN :{name}_p{n} THEN :{name}_v{n}" for n in range(len(values)))
+        return f"(CASE r.priority {whens} ELSE NULL END)"
+
+    def _case_params(self, name: str, values: Mapping[str, int]) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        for n, (priority, value) in enumerate(sorted(values.items())):
+            params[f"{name}_p{n}"], params[f"{name}_v{n}"] = priority, value
+        return params
+
+    def _settled(self, column: str, name: str) -> str:
+        return (
+            f"({column} IS NOT NULL AND {column} <= :now AND "
+            f"{column} - r.opened_at <= {self._case(name, self.targets)})"
+        )
+
+    @property
+    def response_settled(self) -> str:
+        """Of a resolved record only: an unresolved one may yet be cancelled (no SLA)."""
+        settled = self._settled("r.first_response_at", "response_goal")
+        return f"({settled} AND r.first_resolved_at IS NOT NULL)"
+
+    @property
+    def resolution_settled(self) -> str:
+        return self._settled("r.first_resolved_at", "resolution_goal")
+
+    @property
+    def resolved_in_range(self) -> str:
+        """First resolved in the periods, by now, with an SLA (a target for its priority)."""
+        return (
+            "(r.first_resolved_at >= :range_from AND r.first_resolved_at < :until "
+            f"AND r.first_resolved_at <= :now AND {self._case('resolution_goal', self.targets)}"
+            " IS NOT NULL)"
+        )
+
+    def bucket(self, column: str) -> str:
+        """The index of the period `column` falls in; NULL outside them."""
+        whens = " ".join(
+            f"WHEN {column} < :start{n} THEN {n - 1}" for n in range(1, len(self.starts))
+        )
+        return (
+            f"(CASE WHEN {column} IS NULL OR {column} < :range_from OR {column} >= :until "
+            f"THEN NULL {whens} ELSE {len(self.starts) - 1} END)"
+        )
+
+    @property
+    def open_at_an_end(self) -> str:
+        """Open (neither resolved nor closed) at the end of one of the periods, or now."""
+        each = [
+            f"(r.opened_at < :moment{n} AND (r.first_resolved_at IS NULL OR "
+            f"r.first_resolved_at > :moment{n}) AND "
+            f"(r.closed_at IS NULL OR r.closed_at > :moment{n}))"
+            for n in range(len(self.starts))
+        ]
+        return f"({' OR '.join(each)})"
+
+    def sql(self, dialect: str) -> tuple[str, str, dict[str, Any]]:
+        """(FROM, WHERE, parameters) of the records, each with the outcome kept for it (`o`)."""
+        now, until = int(self.scope.now.timestamp()), int(self.scope.until.timestamp())
+        ends = [*self.starts[1:], until]
+        params: dict[str, Any] = {
+            "since": self.starts[0],
+            "range_from": self.starts[0],
+            "until": until,
+            "now": now,
+            "kinds": list(self.scope.kinds),
+            "policy": self.policy,
+            "response_floor": min(self.response_from.values()),
+            "resolution_floor": min(self.resolution_from.values()),
+            **{f"start{n}": start for n, start in enumerate(self.starts)},
+            **{f"moment{n}": min(end, now) for n, end in enumerate(ends)},
+            **self._case_params("response_from", self.response_from),
+            **self._case_params("resolution_from", self.resolution_from),
+            **self._case_params("response_goal", {p: t[0] for p, t in self.targets.items()}),
+            **self._case_params("resolution_goal", {p: t[1] for p, t in self.targets.items()}),
+        }
+        open_at_until = "(r.closed_at IS NULL OR r.closed_at >= :until)"
+        later = (
+            open_at_until
+            if self.open_at_end
+            else f"({open_at_until} AND ({HELD} OR r.opened_at >= :resolution_floor))"
+        )
+        resolution_from = self._case("resolution_from", self.resolution_from)
+        exact_later = (
+            open_at_until
+            if self.open_at_end
+            else f"({open_at_until} AND ({HELD} OR r.opened_at >= {resolution_from}))"
+        )
+        where = f"""r.kind IN :kinds AND r.opened_at < :until AND (
+    r.opened_at >= {self._case("response_from", self.response_from)}
+    OR (r.first_resolved_at >= :since AND r.first_resolved_at < :until)
+    OR ((r.first_resolved_at IS NULL OR r.first_resolved_at >= :until) AND {exact_later}))
+  AND (r.first_resolved_at IS NULL OR r.first_resolved_at >= :since)"""
+        # Disjoint index ranges, each read from an index that carries the columns: opened
+        # from the floor; before it, and first resolved in the periods, after them, or never.
+        grouped = [c for g in self.scope.groups if (c := GROUP_COLUMNS[g][2:]) != "key"]
+        columns = ", ".join(f"r.{c}" for c in dict.fromkeys([*SOURCE_COLUMNS, *grouped]))
+        earlier = "r.opened_at < :response_floor"
+        arms = [
+            "r.kind IN :kinds AND r.opened_at >= :response_floor AND r.opened_at < :until",
+            f"r.first_resolved_at >= :since AND r.first_resolved_at < :until AND {earlier}",
+            f"r.first_resolved_at >= :until AND {earlier} AND {later}",
+            f"r.first_resolved_at IS NULL AND {earlier} AND {later}",
+        ]
+        # SQLite without statistics would read the later arms' openings from the other index
+        by_resolution = " INDEXED BY ix_record_first_resolved_at" if dialect == "sqlite" else ""
+        union = "\n  UNION ALL ".join(
+            f"SELECT {columns} FROM record r{by_resolution if n else ''} WHERE {arm}"
+            for n, arm in enumerate(arms)
+        )
+        same = "IS NOT DISTINCT FROM" if dialect == "postgresql" else "IS"
+        kept = " AND ".join(
+            f"o.{c} = r.{c}" for c in ("opened_at", "first_resolved_at", "paused_s")
+        ) + "".join(
+            f" AND o.{c} {same} r.{c}"
+            for c in ("priority", "team", "first_response_at", "closed_at")
+        )
+        source = f"""(
+  {union}
+) r
+LEFT JOIN customer cu ON cu.id = r.customer_id
+LEFT JOIN sla_outcome o ON ({HELD} OR NOT ({self.response_settled} AND {self.resolution_settled}))
+  AND o.record_id = r.id AND o.policy = :policy AND {kept}"""
+        return source, where, params
+
+    def statement(self, dialect: str) -> tuple[TextClause, dict[str, Any]]:
+        """The query of store.sla.SlaFacts.report: a row of sums per group and periods, and
+        a row of its own for each record the domain must see (its id in `own_id`)."""
+        source, where, params = self.sql(dialect)
+        group_select, _group_by, labels = group_sql(self.scope)
+        valid, in_range = OUTCOME_VALID, self.resolved_in_range
+        response = f"""(CASE WHEN {valid} THEN o.response_at
+  WHEN {self.response_settled} THEN r.first_response_at END)"""
+        resolution = f"""(CASE WHEN {valid} THEN o.resolution_at
+  WHEN {self.resolution_settled} AND {in_range} THEN r.first_resolved_at END)"""
+        settled = f"({self.response_settled} AND {self.resolution_settled})"
+        wanted = f"NOT {valid} AND (NOT {settled}"
+        if self.holds_resolved:  # suspect pauses need the holds of every resolution
+            wanted += f" OR ({HELD} AND {in_range})"
+        wanted += ")"
+        if self.open_at_end:
+            wanted += f" OR {self.open_at_an_end}"
+        # a record whose priority has no target has no clock to work out
+        wanted = f"{self._case('resolution_goal', self.targets)} IS NOT NULL AND ({wanted})"
+        met = "(CASE WHEN {valid} AND NOT o.{clock}_met THEN 0 ELSE 1 END)"
+        labels_of = "".join(f"x.{label}, " for label in labels)
+        # each record's values worked out once (FENCE: not folded into the sums, which
+        # would work each out again wherever it is used), then summed
+        statement = text(f"""
+SELECT {labels_of}{self.bucket("x.response_at")} AS response_bucket,
+  {self.bucket("x.decided_at")} AS decided_bucket,
+  {self.bucket("x.resolved_at")} AS resolved_bucket,
+  COUNT(x.response_at) AS responses,
+  SUM(CASE WHEN x.response_at IS NULL THEN 0 ELSE x.response_met END) AS responses_met,
+  COUNT(x.decided_at) AS resolutions,
+  SUM(CASE WHEN x.decided_at IS NULL THEN 0 ELSE x.resolution_met END) AS resolutions_met,
+  SUM(CASE WHEN x.resolved_at IS NULL THEN 0 ELSE x.paused_s END) AS paused_s,
+  SUM(CASE WHEN x.resolved_at IS NULL THEN 0 ELSE x.elapsed_s END) AS elapsed_s,
+  SUM(CASE WHEN x.resolved_at IS NULL THEN 0 ELSE x.suspect_pauses END) AS suspect_pauses,
+  x.own_id, MAX(x.kept) AS kept
+FROM (
+  SELECT {group_select}{response} AS response_at,
+    {met.format(valid=valid, clock="response")} AS response_met,
+    {resolution} AS decided_at,
+    {met.format(valid=valid, clock="resolution")} AS resolution_met,
+    CASE WHEN {in_range} THEN r.first_resolved_at END AS resolved_at,
+    r.paused_s, r.first_resolved_at - r.opened_at AS elapsed_s,
+    CASE WHEN {valid} THEN o.suspect_pauses ELSE 0 END AS suspect_pauses,
+    CASE WHEN {wanted} THEN r.id END AS own_id,
+    CASE WHEN {valid} THEN 1 ELSE 0 END AS kept
+  FROM {source}
+  WHERE {where}{FENCE[dialect]}
+) x
+GROUP BY {labels_of}response_bucket, decided_bucket, resolved_bucket, x.own_id
+""").bindparams(bindparam("kinds", expanding=True))
+        return statement, params
