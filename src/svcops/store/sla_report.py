@@ -179,49 +179,62 @@ LEFT JOIN sla_outcome o ON ({HELD} OR NOT ({self.response_settled} AND {self.res
         a row of its own for each record the domain must see (its id in `own_id`)."""
         source, where, params = self.sql(dialect)
         group_select, _group_by, labels = group_sql(self.scope)
-        valid, in_range = OUTCOME_VALID, self.resolved_in_range
-        response = f"""(CASE WHEN {valid} THEN o.response_at
-  WHEN {self.response_settled} THEN r.first_response_at END)"""
-        resolution = f"""(CASE WHEN {valid} THEN o.resolution_at
-  WHEN {self.resolution_settled} AND {in_range} THEN r.first_resolved_at END)"""
-        settled = f"({self.response_settled} AND {self.resolution_settled})"
-        wanted = f"NOT {valid} AND (NOT {settled}"
-        if self.holds_resolved:  # suspect pauses need the holds of every resolution
-            wanted += f" OR ({HELD} AND {in_range})"
-        wanted += ")"
-        if self.open_at_end:
-            wanted += f" OR {self.open_at_an_end}"
-        # a record whose priority has no target has no clock to work out
-        wanted = f"{self._case('resolution_goal', self.targets)} IS NOT NULL AND ({wanted})"
-        met = "(CASE WHEN {valid} AND NOT o.{clock}_met THEN 0 ELSE 1 END)"
-        labels_of = "".join(f"x.{label}, " for label in labels)
-        # each record's values worked out once (FENCE: not folded into the sums, which
-        # would work each out again wherever it is used), then summed
+        fence = FENCE[dialect]
+        labels_of = "".join(f"{label}, " for label in labels)
+        extra = "held * in_range = 1" if self.holds_resolved else "1 = 0"  # suspect pauses
+        ends = self.open_at_an_end if self.open_at_end else "1 = 0"
+        flags = {  # each worked out once per record, in the innermost query
+            "response_settled": self.response_settled,
+            "resolution_settled": self.resolution_settled,
+            "in_range": self.resolved_in_range,
+            "held": HELD,
+            "open_at_an_end": ends,
+            "has_goal": f"{self._case('resolution_goal', self.targets)} IS NOT NULL",
+            "kept": OUTCOME_VALID,
+            "kept_response_met": "o.response_met",
+            "kept_resolution_met": "o.resolution_met",
+        }
+        flag_columns = ",\n      ".join(
+            f"CASE WHEN {condition} THEN 1 ELSE 0 END AS {name}"
+            for name, condition in flags.items()
+        )
+        # The records' facts and flags (innermost), what each counts (x), then the sums; a
+        # FENCE keeps each query from being folded into the next, which would work its
+        # expressions out again wherever they are used.
         statement = text(f"""
-SELECT {labels_of}{self.bucket("x.response_at")} AS response_bucket,
-  {self.bucket("x.decided_at")} AS decided_bucket,
-  {self.bucket("x.resolved_at")} AS resolved_bucket,
-  COUNT(x.response_at) AS responses,
-  SUM(CASE WHEN x.response_at IS NULL THEN 0 ELSE x.response_met END) AS responses_met,
-  COUNT(x.decided_at) AS resolutions,
-  SUM(CASE WHEN x.decided_at IS NULL THEN 0 ELSE x.resolution_met END) AS resolutions_met,
-  SUM(CASE WHEN x.resolved_at IS NULL THEN 0 ELSE x.paused_s END) AS paused_s,
-  SUM(CASE WHEN x.resolved_at IS NULL THEN 0 ELSE x.elapsed_s END) AS elapsed_s,
-  SUM(CASE WHEN x.resolved_at IS NULL THEN 0 ELSE x.suspect_pauses END) AS suspect_pauses,
-  x.own_id, MAX(x.kept) AS kept
+SELECT {labels_of}{self.bucket("response_at")} AS response_bucket,
+  {self.bucket("decided_at")} AS decided_bucket,
+  {self.bucket("resolved_at")} AS resolved_bucket,
+  COUNT(response_at) AS responses,
+  SUM(CASE WHEN response_at IS NULL THEN 0 ELSE response_met END) AS responses_met,
+  COUNT(decided_at) AS resolutions,
+  SUM(CASE WHEN decided_at IS NULL THEN 0 ELSE resolution_met END) AS resolutions_met,
+  SUM(CASE WHEN resolved_at IS NULL THEN 0 ELSE paused_s END) AS paused_s,
+  SUM(CASE WHEN resolved_at IS NULL THEN 0 ELSE elapsed_s END) AS elapsed_s,
+  SUM(CASE WHEN resolved_at IS NULL THEN 0 ELSE suspect_pauses END) AS suspect_pauses,
+  own_id, MAX(kept) AS kept
 FROM (
-  SELECT {group_select}{response} AS response_at,
-    {met.format(valid=valid, clock="response")} AS response_met,
-    {resolution} AS decided_at,
-    {met.format(valid=valid, clock="resolution")} AS resolution_met,
-    CASE WHEN {in_range} THEN r.first_resolved_at END AS resolved_at,
-    r.paused_s, r.first_resolved_at - r.opened_at AS elapsed_s,
-    CASE WHEN {valid} THEN o.suspect_pauses ELSE 0 END AS suspect_pauses,
-    CASE WHEN {wanted} THEN r.id END AS own_id,
-    CASE WHEN {valid} THEN 1 ELSE 0 END AS kept
-  FROM {source}
-  WHERE {where}{FENCE[dialect]}
+  SELECT {labels_of}kept, paused_s,
+    CASE WHEN kept = 1 THEN kept_response_at
+      WHEN response_settled = 1 THEN first_response_at END AS response_at,
+    CASE WHEN kept = 1 THEN kept_response_met ELSE 1 END AS response_met,
+    CASE WHEN kept = 1 THEN kept_resolution_at
+      WHEN resolution_settled * in_range = 1 THEN first_resolved_at END AS decided_at,
+    CASE WHEN kept = 1 THEN kept_resolution_met ELSE 1 END AS resolution_met,
+    CASE WHEN in_range = 1 THEN first_resolved_at END AS resolved_at,
+    first_resolved_at - opened_at AS elapsed_s,
+    CASE WHEN kept = 1 THEN kept_suspect ELSE 0 END AS suspect_pauses,
+    CASE WHEN has_goal = 1 AND (open_at_an_end = 1 OR (kept = 0 AND
+      (response_settled * resolution_settled = 0 OR {extra}))) THEN id END AS own_id
+  FROM (
+    SELECT {group_select}r.id, r.opened_at, r.first_response_at, r.first_resolved_at,
+      r.paused_s, o.response_at AS kept_response_at, o.resolution_at AS kept_resolution_at,
+      o.suspect_pauses AS kept_suspect,
+      {flag_columns}
+    FROM {source}
+    WHERE {where}{fence}
+  ) f{fence}
 ) x
-GROUP BY {labels_of}response_bucket, decided_bucket, resolved_bucket, x.own_id
+GROUP BY {labels_of}response_bucket, decided_bucket, resolved_bucket, own_id
 """).bindparams(bindparam("kinds", expanding=True))
         return statement, params
