@@ -134,24 +134,36 @@ class SlaFacts:
             connection.exec_driver_sql("SET LOCAL lock_timeout = '1s'")  # a while, no more
             connection.exec_driver_sql("LOCK TABLE contact IN SHARE MODE")
         names = ", ".join(OUTCOME_COLUMNS)
-        values = ", ".join(f":{name}" for name in OUTCOME_COLUMNS)
         updates = ", ".join(f"{name} = excluded.{name}" for name in OUTCOME_COLUMNS[1:])
-        upsert = text(
-            f"INSERT INTO sla_outcome ({names}) VALUES ({values}) "
-            f"ON CONFLICT (record_id) DO UPDATE SET {updates}"
-        )
-        stale = text(
-            "DELETE FROM sla_outcome WHERE record_id = :record_id AND :inbound <> (SELECT "
-            "COUNT(*) FROM contact WHERE record_id = :record_id AND direction = 'inbound')"
-        )
-        for start in range(0, len(outcomes), BATCH):
-            chunk = outcomes[start : start + BATCH]
-            connection.execute(upsert, [{n: o[n] for n in OUTCOME_COLUMNS} for o in chunk])
-            waited = [o for o in chunk if o["inbound"] is not None]
+        conflict = f"ON CONFLICT (record_id) DO UPDATE SET {updates}"
+        count = "SELECT COUNT(*) FROM contact c WHERE c.record_id = {} AND c.direction = 'inbound'"
+        waited = [(o["record_id"], o["inbound"]) for o in outcomes if o["inbound"] is not None]
+        if connection.dialect.name == "postgresql":  # one statement of arrays, not a row each
+            columns = {name: [o[name] for o in outcomes] for name in OUTCOME_COLUMNS}
+            arrays = ", ".join(f"CAST(:{n} AS {OUTCOME_TYPES[n]}[])" for n in OUTCOME_COLUMNS)
+            insert = f"INSERT INTO sla_outcome ({names}) SELECT * FROM unnest({arrays}) "
+            connection.execute(text(insert + conflict), columns)
             if waited:
+                ids, inbound = (list(values) for values in zip(*waited, strict=True))
                 connection.execute(
-                    stale, [{n: o[n] for n in ("record_id", "inbound")} for o in waited]
+                    text(
+                        "DELETE FROM sla_outcome o USING unnest(CAST(:ids AS integer[]), "
+                        "CAST(:inbound AS integer[])) AS w(record_id, inbound) WHERE "
+                        "o.record_id = w.record_id AND w.inbound <> "
+                        f"({count.format('w.record_id')})"
+                    ),
+                    {"ids": ids, "inbound": inbound},
                 )
+            return
+        values = ", ".join(f":{name}" for name in OUTCOME_COLUMNS)
+        upsert = text(f"INSERT INTO sla_outcome ({names}) VALUES ({values}) {conflict}")
+        connection.execute(upsert, [{n: o[n] for n in OUTCOME_COLUMNS} for o in outcomes])
+        if waited:
+            stale = text(
+                "DELETE FROM sla_outcome WHERE record_id = :record_id "
+                f"AND :inbound <> ({count.format(':record_id')})"
+            )
+            connection.execute(stale, [{"record_id": i, "inbound": n} for i, n in waited])
 
 
 OUTCOME_COLUMNS = (
@@ -159,3 +171,10 @@ OUTCOME_COLUMNS = (
     "first_resolved_at", "closed_at", "paused_s", "response_met", "response_at",
     "resolution_met", "resolution_at", "suspect_pauses",
 )  # fmt: skip
+# their types on PostgreSQL (tables.SlaOutcome), for arrays of them
+OUTCOME_TYPES = {
+    **dict.fromkeys(OUTCOME_COLUMNS, "bigint"),
+    **dict.fromkeys(("record_id", "paused_s", "suspect_pauses"), "integer"),
+    **dict.fromkeys(("priority", "team"), "varchar"),
+    **dict.fromkeys(("response_met", "resolution_met"), "boolean"),
+}
