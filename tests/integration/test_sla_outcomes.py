@@ -115,3 +115,36 @@ def test_a_busy_database_keeps_nothing_and_the_report_stands(
     assert kept(sqlite_db) == 0
     assert sla_report(cli, SINCE, UNTIL) == figures
     assert kept(sqlite_db) == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--since", "-3d"), ("--since", "-10d", "--by", "team"), ("--since", "-12d", "--by", "day")],
+)
+def test_the_demo_desk_reports_the_same_from_outcomes_kept(cli, tmp_path, monkeypatch, args):
+    """The demo's desk (two business calendars, holds, customers calling while on hold):
+    every report gives the same figures from what was kept as worked out afresh."""
+    monkeypatch.setenv("SVCOPS_NOW", "2026-11-23T12:00:00Z")
+    demo = tmp_path / "demo.db"
+    assert cli("demo", "--db", str(demo), "--days", "14", "-f", "json").code == 0
+    monkeypatch.setenv("SVCOPS_DB", str(demo))
+    monkeypatch.setenv("SVCOPS_CONFIG", str(tmp_path / "demo.db.toml"))  # the demo's calendars
+    from tests.conftest import Database
+
+    database = Database("sqlite", f"sqlite:///{demo}", demo)
+
+    def reports() -> tuple[dict, dict]:
+        sla = cli("report", "sla", *args, "-f", "json")
+        metrics = cli("report", "metrics", *args, "-f", "json")
+        assert sla.code == metrics.code == 0, sla.stderr + metrics.stderr
+        return sla.json(), metrics.json()
+
+    afresh = reports()
+    assert kept(database) > 50
+    assert reports() == afresh  # from the outcomes kept
+    engine = create_engine(database.url)
+    with engine.begin() as connection:  # an outcome kept that no longer holds is not used
+        connection.execute(text("UPDATE sla_outcome SET resolution_met = NOT resolution_met"))
+        connection.execute(text("UPDATE sla_outcome SET paused_s = paused_s + 1"))
+    engine.dispose()
+    assert reports() == afresh

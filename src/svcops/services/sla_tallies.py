@@ -90,7 +90,7 @@ def tallies(
     response_from, resolution_from = earliest_decided_openings(policy, whole.since)
     goals = {p: (t.response, t.resolution) for p, t in policy.targets.items()}
     fingerprint = policy_fingerprint(policy)
-    query = ReportQuery(whole, starts, response_from, resolution_from, goals, fingerprint,
+    query = ReportQuery(whole, starts, ends, response_from, resolution_from, goals, fingerprint,
                         open_counts, holds_resolved=open_counts)  # fmt: skip
     for chunk in uow.sla.report(query):
         own = []

@@ -29,7 +29,7 @@ SOURCE_COLUMNS = ("id", "kind", "opened_at", "first_resolved_at", *INDEXED_FACTS
 
 @dataclass(frozen=True)
 class ReportQuery:
-    """The records whose clocks a report over `scope` (its periods starting at `starts`) can
+    """The records whose clocks a report over `scope` (its periods, [starts, ends)) can
     count: per priority, those opened from `response_from` (no response of an earlier one is
     decided in the periods), those first resolved in them, and those not resolved at their
     end that were opened from `resolution_from` or were on hold (`open_at_end`: every one not
@@ -42,6 +42,7 @@ class ReportQuery:
 
     scope: Scope
     starts: Sequence[int]
+    ends: Sequence[int]  # each period's end: the start of the next one, or earlier
     response_from: Mapping[str, int]
     resolution_from: Mapping[str, int]
     targets: Mapping[str, tuple[int, int]]  # priority -> (response, resolution) seconds
@@ -85,9 +86,12 @@ class ReportQuery:
         )
 
     def bucket(self, column: str) -> str:
-        """The index of the period `column` falls in; NULL outside them."""
+        """The index of the period `column` falls in; NULL outside them (the periods may
+        leave gaps: the first of a --by day report ends at midnight, the next one starts at
+        --since)."""
         whens = " ".join(
-            f"WHEN {column} < :start{n} THEN {n - 1}" for n in range(1, len(self.starts))
+            f"WHEN {column} < :end{n} THEN {n} WHEN {column} < :start{n + 1} THEN NULL"
+            for n in range(len(self.starts) - 1)
         )
         return (
             f"(CASE WHEN {column} IS NULL OR {column} < :range_from OR {column} >= :until "
@@ -108,7 +112,7 @@ class ReportQuery:
     def sql(self, dialect: str) -> tuple[str, str, dict[str, Any]]:
         """(FROM, WHERE, parameters) of the records, each with the outcome kept for it (`o`)."""
         now, until = int(self.scope.now.timestamp()), int(self.scope.until.timestamp())
-        ends = [*self.starts[1:], until]
+        ends = self.ends
         params: dict[str, Any] = {
             "since": self.starts[0],
             "range_from": self.starts[0],
@@ -119,6 +123,7 @@ class ReportQuery:
             "response_floor": min(self.response_from.values()),
             "resolution_floor": min(self.resolution_from.values()),
             **{f"start{n}": start for n, start in enumerate(self.starts)},
+            **{f"end{n}": end for n, end in enumerate(ends)},
             **{f"moment{n}": min(end, now) for n, end in enumerate(ends)},
             **self._case_params("response_from", self.response_from),
             **self._case_params("resolution_from", self.resolution_from),
