@@ -130,7 +130,7 @@ def per_record() -> None:
 
     sla_report()  # warm the caches (page cache, calendars' yearly spans)
     SlaFacts.report = timed_rows  # type: ignore[method-assign]
-    SlaFacts.remember = lambda self, outcomes: None  # type: ignore[method-assign]
+    service.keep_outcomes = lambda url, outcomes: True  # keep none: every run works all out
     forget_outcomes(os.environ.get("SVCOPS_DATABASE_URL") or sqlite_url(os.environ["SVCOPS_DB"]))
     service._chunk_facts = timed_facts
     SlaFacts.moves, SlaFacts.inbound = timed(moves), timed(inbound)  # type: ignore[method-assign]

@@ -9,7 +9,9 @@ P3 (impact 2, urgency 2) responds in 2h and resolves in 8h of open time.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import time
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -103,11 +105,13 @@ def test_a_busy_database_keeps_nothing_and_the_report_stands(
     configure(CONFIG + P3.format("8h"))
     now(UNTIL)
     two_incidents(cli)
-    monkeypatch.setenv("SVCOPS_BUSY_TIMEOUT", "0.2")
+    monkeypatch.setenv("SVCOPS_BUSY_TIMEOUT", "30")  # writers wait long; the cache does not
     writer = sqlite3.connect(sqlite_db.path, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # another program holds the write lock
     try:
+        started = time.monotonic()
         figures = sla_report(cli, SINCE, UNTIL)
+        assert time.monotonic() - started < 10  # not the 30 s a writer would wait
     finally:
         writer.execute("ROLLBACK")
         writer.close()
@@ -148,3 +152,71 @@ def test_the_demo_desk_reports_the_same_from_outcomes_kept(cli, tmp_path, monkey
         connection.execute(text("UPDATE sla_outcome SET paused_s = paused_s + 1"))
     engine.dispose()
     assert reports() == afresh
+
+
+def test_outcomes_decided_after_now_do_not_count(cli, db, now, configure):
+    """Outcomes kept by a report at a later now (another host's clock, SVCOPS_NOW): a report
+    at an earlier now counts only what had happened by then, as one worked out afresh."""
+    configure(CONFIG + P3.format("8h"))
+    now(UNTIL)
+    two_incidents(cli)
+    sla_report(cli, SINCE, UNTIL)
+    assert kept(db) == 2
+    # Tue 11:30 Berlin: both responses decided; neither record resolved yet, but INC-1's
+    # resolution clock breached on Mon 17:00; INC-2 is on hold no more, its clock runs
+    now("2026-12-01T10:30:00Z")
+    earlier = sla_report(cli, SINCE, UNTIL)
+    assert clocks_of(earlier) == (2, 1, 1, 0, 0)
+    forget(db)
+    assert sla_report(cli, SINCE, UNTIL) == earlier
+
+
+def test_a_new_event_drops_the_outcome_kept(cli, db, now, configure):
+    configure(CONFIG + P3.format("8h"))
+    now(UNTIL)
+    two_incidents(cli)
+    sla_report(cli, SINCE, UNTIL)
+    assert kept(db) == 2
+    run(cli, "incident", "reopen", "INC-1", "--at", "2026-12-02T09:00:00+01:00")
+    assert kept(db) == 1  # INC-1's holds may have changed: worked out again next time
+    assert clocks_of(sla_report(cli, SINCE, UNTIL)) == (2, 1, 2, 1, 0)  # the first resolution
+
+
+@pytest.mark.parametrize("atomic", [False, True])
+def test_reports_in_a_batch(cli, db, now, configure, atomic):
+    configure(CONFIG + P3.format("8h"))
+    now(UNTIL)
+    two_incidents(cli)
+    lines = [
+        ["report", "sla", "--since", SINCE, "--until", UNTIL, "-f", "json"],
+        ["incident", "open", "three", "--at", "2026-12-03T09:00:00+01:00", "-q"],
+        ["report", "sla", "--since", SINCE, "--until", UNTIL, "-f", "json"],
+        ["contact", "log", "INC-3", "--channel", "phone", "--direction", "inbound", "-q"],
+        ["report", "metrics", "--since", SINCE, "--until", UNTIL, "-f", "json"],
+    ]
+    script = "".join(json.dumps(line) + "\n" for line in lines)
+    result = cli("batch", *(["--atomic"] if atomic else []), "-", input=script)
+    assert result.code == 0, result.stdout + result.stderr
+    done = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["exit"] for d in done] == [0, 0, 0, 0, 0]
+    assert clocks_of(done[2]["result"]["groups"][0]["metrics"]) == (2, 1, 2, 1, 0)
+    # a report reads in a snapshot of its own, after the lines before it
+    assert done[4]["result"]["groups"][0]["metrics"]["opened"] == 3
+
+
+def test_a_read_only_database_keeps_nothing_and_the_report_stands(cli, pg_db, now, configure,
+                                                                  monkeypatch):  # fmt: skip
+    configure(CONFIG + P3.format("8h"))
+    now(UNTIL)
+    two_incidents(cli)
+    read_only = pg_db.url + "%20-cdefault_transaction_read_only%3Don"
+    monkeypatch.setenv("SVCOPS_DATABASE_URL", read_only)
+    assert clocks_of(sla_report(cli, SINCE, UNTIL)) == (2, 1, 2, 1, 0)
+    assert kept(pg_db) == 0
+
+
+def forget(db) -> None:
+    engine = create_engine(db.url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM sla_outcome"))
+    engine.dispose()

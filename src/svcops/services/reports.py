@@ -140,7 +140,8 @@ def _report(
 ) -> MetricsReport:
     """A report of `figures_of` per group for the period and the one before it (or per time
     bucket), with the configured targets of its `catalogue` judged."""
-    with transaction(write=False) as (uow, call):
+    # one snapshot: the SLA tallies read a period's sums and its records' facts apart
+    with transaction(write=False, snapshot=True) as (uow, call):
         start, end = call.period(since, until)
         end = end or call.now
         start = start or end - timedelta(days=DEFAULT_DAYS)

@@ -17,9 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, NamedTuple
 
+from svcops.config import get_settings
 from svcops.domain import sla
-from svcops.domain.errors import SvcopsError
-from svcops.services.base import transaction
 from svcops.services.sla import (
     SUSPECT_REASON,
     due_soon,
@@ -28,7 +27,7 @@ from svcops.services.sla import (
     is_breached,
 )
 from svcops.store.report_scope import Scope
-from svcops.store.sla import FACT_COLUMNS
+from svcops.store.sla import FACT_COLUMNS, keep_outcomes
 from svcops.store.sla_report import SUMS, ReportQuery
 from svcops.store.work import UnitOfWork
 
@@ -164,15 +163,15 @@ def tallies(
 
 
 def remember_outcomes(outcomes: Sequence[dict[str, Any]]) -> None:
-    """Keep outcomes a report worked out, in a write transaction of their own, so that the
-    next report counts them in SQL. Only a cache: when the database cannot take them now
-    (busy, read-only), they are worked out again next time."""
-    try:
-        for start in range(0, len(outcomes), KEEP_AT_ONCE):  # short transactions
-            with transaction(write=True) as (uow, _call):
-                uow.sla.remember(outcomes[start : start + KEEP_AT_ONCE])
-    except SvcopsError as exc:
-        _log.debug("SLA outcomes not kept: %s", exc)
+    """Keep outcomes a report worked out, so that the next report counts them in SQL: in
+    short transactions of their own (store/sla.py keep_outcomes), after the report's. Only a
+    cache: when the database does not take them now (busy, read-only), they are worked out
+    again next time."""
+    url = get_settings().database_url
+    for start in range(0, len(outcomes), KEEP_AT_ONCE):
+        if not keep_outcomes(url, outcomes[start : start + KEEP_AT_ONCE]):
+            _log.debug("SLA outcomes not kept: the database did not take them")
+            return
 
 
 # A change to the rules by which outcomes are worked out (here or in domain/sla.py) must

@@ -11,11 +11,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, TextClause, and_, bindparam, or_, text
+from sqlalchemy import ColumnElement, Connection, TextClause, and_, bindparam, or_, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from svcops.domain.kinds import STAGE_EVENT_ACTIONS
 from svcops.store import record_sql as sql
+from svcops.store.engine import engine_for
 from svcops.store.sla_report import SUMS, ReportQuery
 
 # a record's facts, in the order domain.sla.Facts takes them (after the id)
@@ -109,7 +111,8 @@ class SlaFacts:
         Streamed, CHUNK rows at a time: memory does not grow with the period."""
         connection = self.session.connection()
         statement, params = query.statement(connection.dialect.name)
-        found = connection.execution_options(yield_per=CHUNK).execute(statement, params)
+        # yield_per for this statement only: the connection may be a batch's, shared
+        found = connection.execute(statement, params, execution_options={"yield_per": CHUNK})
         width = len(query.scope.groups) + 3 + SUMS
         # chunks, so that the facts (and holds) of a chunk's records are read in one statement
         for chunk in found.partitions(CHUNK):
@@ -121,49 +124,6 @@ class SlaFacts:
                 else (*row[:width], *_NO_FACTS, row[width + 1])
                 for row in chunk
             ]
-
-    def remember(self, outcomes: Sequence[Mapping[str, Any]]) -> None:
-        """Keep these outcomes (OUTCOME_COLUMNS each, and `inbound`: the number of inbound
-        contacts of a record that waited on its customer, None for the others), replacing a
-        record's earlier one; not that of a record whose inbound contacts are no longer those
-        its outcome was worked out with."""
-        if not outcomes:
-            return
-        connection = self.session.connection()
-        if connection.dialect.name == "postgresql":  # contacts being added: wait for them
-            connection.exec_driver_sql("SET LOCAL lock_timeout = '1s'")  # a while, no more
-            connection.exec_driver_sql("LOCK TABLE contact IN SHARE MODE")
-        names = ", ".join(OUTCOME_COLUMNS)
-        updates = ", ".join(f"{name} = excluded.{name}" for name in OUTCOME_COLUMNS[1:])
-        conflict = f"ON CONFLICT (record_id) DO UPDATE SET {updates}"
-        count = "SELECT COUNT(*) FROM contact c WHERE c.record_id = {} AND c.direction = 'inbound'"
-        waited = [(o["record_id"], o["inbound"]) for o in outcomes if o["inbound"] is not None]
-        if connection.dialect.name == "postgresql":  # one statement of arrays, not a row each
-            columns = {name: [o[name] for o in outcomes] for name in OUTCOME_COLUMNS}
-            arrays = ", ".join(f"CAST(:{n} AS {OUTCOME_TYPES[n]}[])" for n in OUTCOME_COLUMNS)
-            insert = f"INSERT INTO sla_outcome ({names}) SELECT * FROM unnest({arrays}) "
-            connection.execute(text(insert + conflict), columns)
-            if waited:
-                ids, inbound = (list(values) for values in zip(*waited, strict=True))
-                connection.execute(
-                    text(
-                        "DELETE FROM sla_outcome o USING unnest(CAST(:ids AS integer[]), "
-                        "CAST(:inbound AS integer[])) AS w(record_id, inbound) WHERE "
-                        "o.record_id = w.record_id AND w.inbound <> "
-                        f"({count.format('w.record_id')})"
-                    ),
-                    {"ids": ids, "inbound": inbound},
-                )
-            return
-        values = ", ".join(f":{name}" for name in OUTCOME_COLUMNS)
-        upsert = text(f"INSERT INTO sla_outcome ({names}) VALUES ({values}) {conflict}")
-        connection.execute(upsert, [{n: o[n] for n in OUTCOME_COLUMNS} for o in outcomes])
-        if waited:
-            stale = text(
-                "DELETE FROM sla_outcome WHERE record_id = :record_id "
-                f"AND :inbound <> ({count.format(':record_id')})"
-            )
-            connection.execute(stale, [{"record_id": i, "inbound": n} for i, n in waited])
 
 
 OUTCOME_COLUMNS = (
@@ -178,3 +138,71 @@ OUTCOME_TYPES = {
     **dict.fromkeys(("priority", "team"), "varchar"),
     **dict.fromkeys(("response_met", "resolution_met"), "boolean"),
 }
+
+KEEP_WAIT_MS = 200  # how long keeping outcomes waits for another writer before it gives up
+
+
+def keep_outcomes(url: str, outcomes: Sequence[Mapping[str, Any]]) -> bool:
+    """Keep these outcomes (OUTCOME_COLUMNS each, and `inbound`: the number of inbound
+    contacts of a record that waited on its customer, None for the others), replacing a
+    record's earlier one; not that of a record whose inbound contacts are no longer those its
+    outcome was worked out with. Only a cache: in a transaction of its own on a connection of
+    its own (never a batch's), waiting KEEP_WAIT_MS at most for the locks; False when the
+    database did not take them (busy, read-only), and nothing is kept then."""
+    if not outcomes:
+        return True
+    engine = engine_for(url)
+    try:
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:  # a deferred transaction: its first write waits as long as this
+                (usual,) = connection.exec_driver_sql("PRAGMA busy_timeout").one()
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {KEEP_WAIT_MS}")
+                connection.commit()
+            try:
+                with connection.begin():
+                    _keep(connection, outcomes)
+            finally:
+                if sqlite:  # the pooled connection waits as usual again
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(usual)}")
+                    connection.commit()
+    except SQLAlchemyError:
+        return False
+    return True
+
+
+def _keep(connection: Connection, outcomes: Sequence[Mapping[str, Any]]) -> None:
+    if connection.dialect.name == "postgresql":  # contacts being added: wait for them
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {KEEP_WAIT_MS}")
+        connection.exec_driver_sql("LOCK TABLE contact IN SHARE MODE")
+    names = ", ".join(OUTCOME_COLUMNS)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in OUTCOME_COLUMNS[1:])
+    conflict = f"ON CONFLICT (record_id) DO UPDATE SET {updates}"
+    count = "SELECT COUNT(*) FROM contact c WHERE c.record_id = {} AND c.direction = 'inbound'"
+    waited = [(o["record_id"], o["inbound"]) for o in outcomes if o["inbound"] is not None]
+    if connection.dialect.name == "postgresql":  # one statement of arrays, not a row each
+        columns = {name: [o[name] for o in outcomes] for name in OUTCOME_COLUMNS}
+        arrays = ", ".join(f"CAST(:{n} AS {OUTCOME_TYPES[n]}[])" for n in OUTCOME_COLUMNS)
+        insert = f"INSERT INTO sla_outcome ({names}) SELECT * FROM unnest({arrays}) "
+        connection.execute(text(insert + conflict), columns)
+        if waited:
+            ids, inbound = (list(values) for values in zip(*waited, strict=True))
+            connection.execute(
+                text(
+                    "DELETE FROM sla_outcome o USING unnest(CAST(:ids AS integer[]), "
+                    "CAST(:inbound AS integer[])) AS w(record_id, inbound) WHERE "
+                    "o.record_id = w.record_id AND w.inbound <> "
+                    f"({count.format('w.record_id')})"
+                ),
+                {"ids": ids, "inbound": inbound},
+            )
+        return
+    values = ", ".join(f":{name}" for name in OUTCOME_COLUMNS)
+    upsert = text(f"INSERT INTO sla_outcome ({names}) VALUES ({values}) {conflict}")
+    connection.execute(upsert, [{n: o[n] for n in OUTCOME_COLUMNS} for o in outcomes])
+    if waited:
+        stale = text(
+            "DELETE FROM sla_outcome WHERE record_id = :record_id "
+            f"AND :inbound <> ({count.format(':record_id')})"
+        )
+        connection.execute(stale, [{"record_id": i, "inbound": n} for i, n in waited])

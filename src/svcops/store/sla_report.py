@@ -16,8 +16,9 @@ from svcops.store.tables import FACTS as INDEXED_FACTS
 
 HELD = "(r.paused_s > 0 OR r.held_since IS NOT NULL)"
 # An outcome kept (tables.SlaOutcome) counts while the record's facts are those it was worked
-# out from, under the config in force; a change to the record's contacts drops it (its
-# suspect pauses depend on them: triggers, migration 0006).
+# out from, under the config in force, and what it decided had happened by now (a clock set
+# back, SVCOPS_NOW); a change to the record's contacts or stage events drops it (its holds
+# and suspect pauses depend on them: triggers, migration 0006).
 OUTCOME_VALID = "(o.record_id IS NOT NULL)"
 # a subquery with an OFFSET is not folded into the query around it (SQLite wants a LIMIT too)
 FENCE = {"sqlite": " LIMIT -1 OFFSET 0", "postgresql": " OFFSET 0"}
@@ -175,8 +176,8 @@ class ReportQuery:
   {union}
 ) r
 LEFT JOIN customer cu ON cu.id = r.customer_id
-LEFT JOIN sla_outcome o ON ({HELD} OR NOT ({self.response_settled} AND {self.resolution_settled}))
-  AND o.record_id = r.id AND o.policy = :policy AND {kept}"""
+LEFT JOIN sla_outcome o ON o.record_id = r.id AND o.policy = :policy AND {kept}
+  AND o.first_resolved_at <= :now AND o.response_at <= :now AND o.resolution_at <= :now"""
         return source, where, params
 
     def statement(self, dialect: str) -> tuple[TextClause, dict[str, Any]]:

@@ -4,9 +4,9 @@ The indexes on a record's opening and on its first resolution carry the columns 
 clocks and the report groups read (tables.FACTS, store/sla_report.py), so that a report reads
 index pages rather than the records' rows. `sla_outcome` keeps the outcome of the clocks of a
 record whose clocks are decided, with the facts and the SLA config it was worked out from: a
-report uses it only while both still hold (store/sla_report.py). A record's contacts are no such
-fact, yet its suspect pauses depend on them: triggers drop the outcome of a record whose
-contacts change.
+report uses it only while both still hold (store/sla_report.py). A record's contacts and
+stage events are no such facts, yet its holds and suspect pauses depend on them: triggers
+drop the outcome of a record whose contacts or events change.
 
 Revision ID: 0006_sla_outcomes
 Revises: 0005_record_attributes
@@ -26,13 +26,14 @@ FACTS = (
     "customer_id",
 )  # fmt: skip
 FORGET = "svcops_sla_outcome_forget"
-# a change to contacts drops the outcome of their records: (name, event, PostgreSQL's
-# transition tables, SQLite's row values)
+# a change to contacts or events (the holds are stage events) drops the outcome of their
+# records: (name, event, PostgreSQL's transition tables, SQLite's row values)
 TRIGGERS = (
     ("added", "INSERT", "NEW TABLE AS came", "NEW.record_id"),
     ("changed", "UPDATE", "OLD TABLE AS gone NEW TABLE AS came", "OLD.record_id, NEW.record_id"),
     ("removed", "DELETE", "OLD TABLE AS gone", "OLD.record_id"),
 )
+WATCHED = ("contact", "event")
 INDEXES = (
     ("ix_record_kind_opened", ["kind", "opened_at"], ["first_resolved_at", *FACTS, "id"]),
     ("ix_record_first_resolved_at", ["first_resolved_at"], ["kind", "opened_at", *FACTS, "id"]),
@@ -73,21 +74,23 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$""")
-    for name, when, tables, ids in TRIGGERS:
-        action = (
-            f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {FORGET}()"
-            if postgresql
-            else f"BEGIN DELETE FROM sla_outcome WHERE record_id IN ({ids}); END"
-        )
-        op.execute(f"CREATE TRIGGER sla_outcome_contact_{name} AFTER {when} ON contact {action}")
+    for table in WATCHED:
+        for name, when, tables, ids in TRIGGERS:
+            action = (
+                f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {FORGET}()"
+                if postgresql
+                else f"BEGIN DELETE FROM sla_outcome WHERE record_id IN ({ids}); END"
+            )
+            op.execute(
+                f"CREATE TRIGGER sla_outcome_{table}_{name} AFTER {when} ON {table} {action}"
+            )
 
 
 def downgrade() -> None:
-    for name, *_rest in TRIGGERS:
-        op.execute(
-            f"DROP TRIGGER IF EXISTS sla_outcome_contact_{name}"
-            + (" ON contact" if op.get_bind().dialect.name == "postgresql" else "")
-        )
+    for table in WATCHED:
+        for name, *_rest in TRIGGERS:
+            on = f" ON {table}" if op.get_bind().dialect.name == "postgresql" else ""
+            op.execute(f"DROP TRIGGER IF EXISTS sla_outcome_{table}_{name}{on}")
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP FUNCTION IF EXISTS {FORGET}()")
     op.drop_table("sla_outcome")
