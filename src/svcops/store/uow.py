@@ -46,6 +46,8 @@ def unit_of_work(url: str, *, write: bool, snapshot: bool = False) -> Iterator[S
             with _savepoint(held.connection_for(engine, write), write) as session:
                 yield session
             return
+        if held is not None and snapshot:  # a connection of its own: commit the lines before
+            held.settle_for(engine)
         bind: Engine | Connection
         if held is not None and not snapshot:
             bind = held.connection_for(engine, write)
@@ -158,6 +160,12 @@ class Held:
             self._open[url] = (transaction, write)
         self.uncommitted = self.uncommitted or write
         return connection
+
+    def settle_for(self, engine: Engine) -> None:
+        """Commit (`settle`) the group's writes on `engine`'s database, if any are pending, so
+        that a unit of work on a connection of its own (a report's snapshot) sees them."""
+        if self.grouped and self._writes_pending(str(engine.url)):
+            self.settle()
 
     def sound(self) -> bool:
         """Whether every open group transaction with writes in it is still open on its
