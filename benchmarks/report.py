@@ -24,8 +24,9 @@ Berlin office hours by default, Singapore for the teams apps and identity, P1 on
 to a temporary file, so the SLA clocks of both reports run on business time.
 
 --per-record times, in this process, what `report sla` (the default 7 days) spends on each
-record it reads: the SLA clocks are worked out in Python per record (services/sla.py
-`tallies`) for the records with no outcome kept, as after a change to the SLA config.
+record it reads: the SLA clocks are worked out in Python per record
+(services/sla_tallies.py `tallies`) for the records with no outcome kept, as after a change
+to the SLA config.
 
 Every case but the last runs with the outcomes kept by the warm-up run (the common case: the
 config did not change since the last report); the last clears them before each run.

@@ -27,6 +27,7 @@ from svcops.store.work import UnitOfWork
 
 DEFAULT_DAYS = 7
 Key = tuple[Any, ...]  # a group's values
+Outcomes = list[dict[str, Any]]  # SLA outcomes to keep (services/sla_tallies.py)
 
 
 @dataclass(frozen=True)
@@ -80,21 +81,20 @@ def metrics_report(
     """The metrics for [since, until) (default: the last 7 days), grouped `by`."""
     wanted_kinds = _kinds(kinds)
     register = LIFECYCLES[wanted_kinds[0]] if _is_register(wanted_kinds[0]) else None
-    keep: list[dict[str, Any]] = []
 
-    def figures(uow: UnitOfWork, call: Call, scopes: list[Scope]) -> list[dict[Key, Figures]]:
+    def figures(
+        uow: UnitOfWork, call: Call, scopes: list[Scope], keep: Outcomes
+    ) -> list[dict[Key, Figures]]:
         clocks = None if register else tallies(uow, call.settings.sla, scopes, keep=keep)
         return [
             figures_by_group(uow.reports, scope, clocks[index] if clocks else None)
             for index, scope in enumerate(scopes)
         ]
 
-    report = _report(
+    return _report(
         since, until, wanted_kinds, _groups(by), figures, metrics_of(register is not None),
         empty(register is not None), register,
     )  # fmt: skip
-    remember_outcomes(keep)
-    return report
 
 
 def sla_report(
@@ -114,18 +114,17 @@ def sla_report(
         )
     within = at_risk_seconds(at_risk)
     assert within is not None
-    keep: list[dict[str, Any]] = []
 
-    def figures(uow: UnitOfWork, call: Call, scopes: list[Scope]) -> list[dict[Key, Figures]]:
+    def figures(
+        uow: UnitOfWork, call: Call, scopes: list[Scope], keep: Outcomes
+    ) -> list[dict[Key, Figures]]:
         policy = call.settings.sla
         found = tallies(uow, policy, scopes, open_counts=True, at_risk_s=within, keep=keep)
         return [{key: sla_figures(tally) for key, tally in one.items()} for one in found]
 
-    report = _report(
+    return _report(
         since, until, wanted_kinds, _groups(by), figures, SLA_BY_KEY, sla_figures(Tally()), None
     )
-    remember_outcomes(keep)
-    return report
 
 
 def _report(
@@ -133,7 +132,7 @@ def _report(
     until: str | None,
     wanted_kinds: tuple[str, ...],
     groups: tuple[str, ...],
-    figures_of: Callable[[UnitOfWork, Call, list[Scope]], list[dict[Key, Figures]]],
+    figures_of: Callable[[UnitOfWork, Call, list[Scope], Outcomes], list[dict[Key, Figures]]],
     catalogue: Mapping[str, Metric],
     empty_figures: Figures,
     register: Lifecycle | None,
@@ -182,7 +181,10 @@ def _report(
             for bucket_start, bucket_end, _label in periods
         ]
         labels = [label for _start, _end, label in periods]
-        results = list(zip(labels, figures_of(uow, call, scopes), strict=True))
+        keep: Outcomes = []  # the SLA outcomes worked out, kept once the report is read
+        results = list(zip(labels, figures_of(uow, call, scopes, keep), strict=True))
+        database = call.settings.database_url
+    remember_outcomes(database, keep)
     reports: list[GroupReport] = []
     for index in range(1, len(results)):
         label, current = results[index]

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, NamedTuple
 
-from svcops.config import get_settings
 from svcops.domain import sla
 from svcops.services.sla import (
     SUSPECT_REASON,
@@ -162,12 +161,11 @@ def tallies(
     return [dict(result) for result in results]
 
 
-def remember_outcomes(outcomes: Sequence[dict[str, Any]]) -> None:
+def remember_outcomes(url: str, outcomes: Sequence[dict[str, Any]]) -> None:
     """Keep outcomes a report worked out, so that the next report counts them in SQL: in
     short transactions of their own (store/sla.py keep_outcomes), after the report's. Only a
     cache: when the database does not take them now (busy, read-only), they are worked out
     again next time."""
-    url = get_settings().database_url
     for start in range(0, len(outcomes), KEEP_AT_ONCE):
         if not keep_outcomes(url, outcomes[start : start + KEEP_AT_ONCE]):
             _log.debug("SLA outcomes not kept: the database did not take them")

@@ -113,7 +113,6 @@ class ReportQuery:
     def sql(self, dialect: str) -> tuple[str, str, dict[str, Any]]:
         """(FROM, WHERE, parameters) of the records, each with the outcome kept for it (`o`)."""
         now, until = int(self.scope.now.timestamp()), int(self.scope.until.timestamp())
-        ends = self.ends
         params: dict[str, Any] = {
             "since": self.starts[0],
             "range_from": self.starts[0],
@@ -124,8 +123,8 @@ class ReportQuery:
             "response_floor": min(self.response_from.values()),
             "resolution_floor": min(self.resolution_from.values()),
             **{f"start{n}": start for n, start in enumerate(self.starts)},
-            **{f"end{n}": end for n, end in enumerate(ends)},
-            **{f"moment{n}": min(end, now) for n, end in enumerate(ends)},
+            **{f"end{n}": end for n, end in enumerate(self.ends)},
+            **{f"moment{n}": min(end, now) for n, end in enumerate(self.ends)},
             **self._case_params("response_from", self.response_from),
             **self._case_params("resolution_from", self.resolution_from),
             **self._case_params("response_goal", {p: t[0] for p, t in self.targets.items()}),
@@ -188,13 +187,13 @@ LEFT JOIN sla_outcome o ON o.record_id = r.id AND o.policy = :policy AND {kept}
         fence = FENCE[dialect]
         labels_of = "".join(f"{label}, " for label in labels)
         extra = "held * in_range = 1" if self.holds_resolved else "1 = 0"  # suspect pauses
-        ends = self.open_at_an_end if self.open_at_end else "1 = 0"
+        at_an_end = self.open_at_an_end if self.open_at_end else "1 = 0"
         flags = {  # each worked out once per record, in the innermost query
             "response_settled": self.response_settled,
             "resolution_settled": self.resolution_settled,
             "in_range": self.resolved_in_range,
             "held": HELD,
-            "open_at_an_end": ends,
+            "open_at_an_end": at_an_end,
             "has_goal": f"{self._case('resolution_goal', self.targets)} IS NOT NULL",
             "kept": OUTCOME_VALID,
             "kept_response_met": "o.response_met",

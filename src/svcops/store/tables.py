@@ -114,7 +114,7 @@ class Record(StoredRecord, table=True):
     __tablename__ = "record"
     __table_args__ = (
         UniqueConstraint("kind", "number", name="uq_record_kind_number"),
-        # the SLA clocks' facts and the usual groups, read from the index (store/sla.py)
+        # the SLA clocks' facts and the usual groups, read from the index (store/sla_report.py)
         # (and the id: PostgreSQL's indexes hold no row id of their own to read)
         Index("ix_record_kind_opened", "kind", "opened_at", "first_resolved_at", *FACTS, "id"),
         Index("ix_record_kind_stage", "kind", "stage"),
@@ -195,8 +195,9 @@ class KeyCounter(SQLModel, table=True):
 class SlaOutcome(SQLModel, table=True):
     """The SLA clocks of a record whose clocks are both decided, as worked out from the facts
     and under the SLA config (`policy`, a fingerprint) it keeps: a report counts it while the
-    record's facts and the config in force are still those (store/sla.py); a change to the
-    record's contacts drops it (triggers, migration 0006). Times are epoch seconds."""
+    record's facts and the config in force are still those (store/sla_report.py); a change
+    to the record's contacts or stage events drops it (triggers, migration 0006). Times are
+    epoch seconds."""
 
     __tablename__ = "sla_outcome"
 
