@@ -72,6 +72,32 @@ def group_sql(scope: Scope) -> tuple[str, str, list[str]]:
     return select, "GROUP BY " + ", ".join(GROUP_COLUMNS[n] for n in scope.groups), labels
 
 
+def grouped_columns(scope: Scope) -> list[str]:
+    """The record's columns the scope's groups read (a customer group reads the customer's)."""
+    return [column[2:] for g in scope.groups if (column := GROUP_COLUMNS[g]).startswith("r.")]
+
+
+# a subquery with an OFFSET is not folded into the query around it (SQLite wants a LIMIT too),
+# so that what it works out once per row is not worked out again wherever it is used
+FENCE = {"sqlite": " LIMIT -1 OFFSET 0", "postgresql": " OFFSET 0"}
+# How SQLite (which has no statistics to go by) is to read an arm of `index_ranges`: a range
+# of first resolutions from their index, not their openings from the other one
+BY_RESOLUTION = "INDEXED BY ix_record_first_resolved_at"
+
+
+def index_ranges(columns: Sequence[str], arms: Sequence[tuple[str, str]], dialect: str) -> str:
+    """The records of disjoint index ranges as one UNION ALL of `columns` (record `r`'s):
+    each arm a condition and how SQLite is to read it ("" for its planner's choice;
+    PostgreSQL has statistics, and reads each range from an index alone when the index
+    carries the columns: tables.FACTS)."""
+    selected = ", ".join(f"r.{c}" for c in dict.fromkeys(columns))
+    return "\n  UNION ALL ".join(
+        f"SELECT {selected} FROM record r{f' {how}' if how and dialect == 'sqlite' else ''}"
+        f" WHERE {condition}"
+        for condition, how in arms
+    )
+
+
 LISTS = ("kinds", "open_stages", "stage_actions", "dimensions", "unattended", "due_kinds")
 
 

@@ -13,25 +13,39 @@ from typing import Any
 
 from sqlmodel import Session
 
-from svcops.store.report_scope import Scope, group_sql, rows
+from svcops.store.report_scope import (
+    BY_RESOLUTION,
+    FENCE,
+    Scope,
+    group_sql,
+    grouped_columns,
+    index_ranges,
+    rows,
+)
+from svcops.store.tables import REOPENED
 
 # when a problem first entered the known-error register
 FIRST_KNOWN_ERROR = (
     "(SELECT MIN(e.at) FROM event e WHERE e.record_id = r.id AND e.to_value = :known_error_stage)"
 )
 CUSTOMER_DURATIONS = ("first_response_s", "resolution_s")
+# The kind filter as an expression, so that no index on `kind` (which hardly narrows anything:
+# most records are incidents) is chosen over the time range that does narrow the rows; where
+# the range is the opening's, the index on (kind, opened_at) is the one to read.
+KIND_FILTER = "(CASE WHEN r.kind IN :kinds THEN 1 ELSE 0 END) = 1"
 DURATIONS = {
     # metric: (population, value)
     "first_response_s": (
-        "r.opened_at >= :since AND r.opened_at < :until AND r.first_response_at IS NOT NULL",
+        "r.kind IN :kinds AND r.opened_at >= :since AND r.opened_at < :until "
+        "AND r.first_response_at IS NOT NULL",
         "r.first_response_at - r.opened_at",
     ),
     "resolution_s": (
-        "r.first_resolved_at >= :since AND r.first_resolved_at < :until",
+        f"{KIND_FILTER} AND r.first_resolved_at >= :since AND r.first_resolved_at < :until",
         "r.first_resolved_at - r.opened_at",
     ),
     "time_to_known_error_s": (
-        f"{FIRST_KNOWN_ERROR} >= :since AND {FIRST_KNOWN_ERROR} < :until",
+        f"{KIND_FILTER} AND {FIRST_KNOWN_ERROR} >= :since AND {FIRST_KNOWN_ERROR} < :until",
         f"{FIRST_KNOWN_ERROR} - r.opened_at",
     ),
 }
@@ -62,9 +76,6 @@ STAGE_AT_UNTIL = (
     "(SELECT e.to_value FROM event e WHERE e.record_id = r.id "
     "AND e.action IN :stage_actions AND e.at < :until ORDER BY e.at DESC, e.id DESC LIMIT 1)"
 )
-# The kind filter as an expression, so that no index on `kind` (which hardly narrows anything:
-# most records are incidents) is chosen over the time range that does narrow the rows.
-KIND_FILTER = "(CASE WHEN r.kind IN :kinds THEN 1 ELSE 0 END) = 1"
 
 
 def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
@@ -77,24 +88,25 @@ def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
         "AND (r.closed_at IS NULL OR r.closed_at >= :until))"
         f" OR (r.reopen_count > 0 AND {STAGE_AT_UNTIL} IN :open_stages)))"
     )
-    # Every record a figure can depend on, gathered from index ranges so that a short period
-    # over a large database reads only its own rows: opened in the period,
-    # first resolved in or after it, never resolved, changed after its end, or open now.
-    candidates = """
-  SELECT id FROM record WHERE kind IN :kinds AND opened_at >= :since AND opened_at < :until
-  UNION SELECT id FROM record WHERE first_resolved_at >= :since
-  UNION SELECT id FROM record WHERE first_resolved_at IS NULL
-  UNION SELECT id FROM record WHERE stage_entered_at >= :until
-  UNION SELECT id FROM record WHERE kind IN :kinds AND stage IN :open_stages"""
-    # PostgreSQL reads the same rows best as one bitmap scan over the OR of the ranges
-    candidate_or = """(
-    (r.opened_at >= :since AND r.opened_at < :until) OR r.first_resolved_at >= :since
-    OR r.first_resolved_at IS NULL OR r.stage_entered_at >= :until OR r.stage IN :open_stages)"""
-    if session.connection().dialect.name == "postgresql":
-        prelude, source, narrowing = "", "record r", f"AND {candidate_or}"
-    else:
-        prelude = f"candidate AS ({candidates}\n), "
-        source, narrowing = "candidate JOIN record r ON r.id = candidate.id", ""
+    # Every record a figure can depend on, from disjoint index ranges, so that a period reads
+    # its own rows and no row of the table (the indexes carry the columns: tables.FACTS):
+    # opened in the period; opened before it and first resolved in or after it, or never;
+    # and reopened ones resolved before it (the only others that can be open at its end)
+    # whose stage changed after its end, or did not and is open now.
+    earlier = "r.kind IN :kinds AND r.opened_at < :since"
+    reopened = f"r.first_resolved_at < :since AND {earlier} AND r.{REOPENED}"
+    arms = [
+        ("r.kind IN :kinds AND r.opened_at >= :since AND r.opened_at < :until", ""),
+        (f"r.first_resolved_at >= :since AND {earlier}", BY_RESOLUTION),
+        (f"r.first_resolved_at IS NULL AND {earlier}", BY_RESOLUTION),
+        (f"r.stage_entered_at >= :until AND {reopened}", "INDEXED BY ix_record_reopened"),
+        (f"r.stage IN :open_stages AND r.stage_entered_at < :until AND {reopened}",
+         "INDEXED BY ix_record_kind_stage"),
+    ]  # fmt: skip
+    columns = ("id", "kind", "opened_at", "first_resolved_at", "closed_at", "reopen_count",
+               "due_at", "customer_id", *grouped_columns(scope))  # fmt: skip
+    dialect = session.connection().dialect.name
+    source = f"(\n  {index_ranges(columns, arms, dialect)}\n) r"
     inbound = (
         "(SELECT COUNT(*) FROM contact c WHERE c.record_id = r.id AND c.direction = 'inbound' "
         "AND c.channel NOT IN :unattended AND c.at <= r.first_resolved_at)"
@@ -104,7 +116,7 @@ def record_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
     outer_group = group_by and "GROUP BY " + ", ".join(group_sql(scope)[2])
     # each record's facts are worked out once, then summed
     sql = f"""
-WITH {prelude}fact AS MATERIALIZED (
+WITH fact AS MATERIALIZED (
   SELECT {group_select}
     CASE WHEN r.opened_at >= :since AND r.opened_at < :until THEN 1 ELSE 0 END AS opened,
     CASE WHEN {RESOLVED_IN} THEN 1 ELSE 0 END AS resolved,
@@ -116,7 +128,6 @@ WITH {prelude}fact AS MATERIALIZED (
     CASE WHEN r.first_resolved_at <= r.due_at THEN 1 ELSE 0 END AS on_time
   FROM {source}
   LEFT JOIN customer cu ON cu.id = r.customer_id
-  WHERE {KIND_FILTER} AND r.opened_at < :until {narrowing}
 )
 SELECT {labels}
   SUM(opened) AS opened,
@@ -146,7 +157,7 @@ def duration_stats(session: Session, scope: Scope, metric: str) -> list[dict[str
 WITH v AS (
   SELECT {group_select} {value} AS val
   FROM record r LEFT JOIN customer cu ON cu.id = r.customer_id
-  WHERE {KIND_FILTER} AND {population}
+  WHERE {population}
 ), ranked AS (
   SELECT {label_list} val,
     ROW_NUMBER() OVER ({partition} ORDER BY val) - 1 AS rn,
@@ -169,29 +180,35 @@ FROM ranked
 
 def feedback_sums(session: Session, scope: Scope) -> list[dict[str, Any]]:
     """Counts and sums over the responses received in the period."""
-    group_select, group_by, _labels = group_sql(scope)
+    group_select = group_sql(scope)[0]
+    fence = FENCE[session.connection().dialect.name]
+    # each response's quality score is read from its own scores (by the primary key), not
+    # from a join of every score of the table
+    quality = (
+        "(SELECT AVG((s.score - :quality_low) * CAST(:quality_step AS NUMERIC)) "
+        "FROM feedback_score s WHERE s.feedback_id = f.id AND s.dimension IN :dimensions)"
+    )
+    labels = group_sql(scope)[2]
+    outer_group = "GROUP BY " + ", ".join(labels) if labels else ""
     sql = f"""
-SELECT {group_select}
+SELECT {"".join(f"{label}, " for label in labels)}
   COUNT(*) AS responses,
-  SUM(CASE WHEN f.csat IS NOT NULL THEN 1 ELSE 0 END) AS csat_n,
-  SUM(CASE WHEN f.csat >= :satisfied_from THEN 1 ELSE 0 END) AS csat_top,
-  SUM(f.csat) AS csat_sum,
-  SUM(CASE WHEN f.ces IS NOT NULL THEN 1 ELSE 0 END) AS ces_n,
-  SUM(CASE WHEN f.ces <= :low_effort_up_to THEN 1 ELSE 0 END) AS ces_low,
-  SUM(f.ces) AS ces_sum,
-  SUM(CASE WHEN q.score IS NOT NULL THEN 1 ELSE 0 END) AS sqs_n,
-  SUM(q.score) AS sqs_sum
-FROM feedback f
-JOIN record r ON r.id = f.record_id
-LEFT JOIN customer cu ON cu.id = r.customer_id
-LEFT JOIN (
-  SELECT s.feedback_id, AVG((s.score - :quality_low) * CAST(:quality_step AS NUMERIC)) AS score
-  FROM feedback_score s JOIN feedback f2 ON f2.id = s.feedback_id
-  WHERE f2.received_at >= :since AND f2.received_at < :until AND s.dimension IN :dimensions
-  GROUP BY s.feedback_id
-) q ON q.feedback_id = f.id
-WHERE f.received_at >= :since AND f.received_at < :until AND {KIND_FILTER}
-{group_by}
+  SUM(CASE WHEN csat IS NOT NULL THEN 1 ELSE 0 END) AS csat_n,
+  SUM(CASE WHEN csat >= :satisfied_from THEN 1 ELSE 0 END) AS csat_top,
+  SUM(csat) AS csat_sum,
+  SUM(CASE WHEN ces IS NOT NULL THEN 1 ELSE 0 END) AS ces_n,
+  SUM(CASE WHEN ces <= :low_effort_up_to THEN 1 ELSE 0 END) AS ces_low,
+  SUM(ces) AS ces_sum,
+  SUM(CASE WHEN score IS NOT NULL THEN 1 ELSE 0 END) AS sqs_n,
+  SUM(score) AS sqs_sum
+FROM (
+  SELECT {group_select}f.csat, f.ces, {quality} AS score
+  FROM feedback f
+  JOIN record r ON r.id = f.record_id
+  LEFT JOIN customer cu ON cu.id = r.customer_id
+  WHERE f.received_at >= :since AND f.received_at < :until AND {KIND_FILTER}{fence}
+) q
+{outer_group}
 """
     return rows(session, sql, scope)
 

@@ -11,7 +11,14 @@ from typing import Any
 
 from sqlalchemy import TextClause, bindparam, text
 
-from svcops.store.report_scope import GROUP_COLUMNS, Scope, group_sql
+from svcops.store.report_scope import (
+    BY_RESOLUTION,
+    FENCE,
+    Scope,
+    group_sql,
+    grouped_columns,
+    index_ranges,
+)
 from svcops.store.tables import FACTS as INDEXED_FACTS
 
 HELD = "(r.paused_s > 0 OR r.held_since IS NOT NULL)"
@@ -20,8 +27,6 @@ HELD = "(r.paused_s > 0 OR r.held_since IS NOT NULL)"
 # back, SVCOPS_NOW); a change to the record's contacts or stage events drops it (its holds
 # and suspect pauses depend on them: triggers, migration 0006).
 OUTCOME_VALID = "(o.record_id IS NOT NULL)"
-# a subquery with an OFFSET is not folded into the query around it (SQLite wants a LIMIT too)
-FENCE = {"sqlite": " LIMIT -1 OFFSET 0", "postgresql": " OFFSET 0"}
 SUMS = 7  # the sums in a row of SlaFacts.report, after the group values and three periods
 # the record's columns an arm of ReportQuery's source reads: the SLA facts (carried by the
 # indexes on the opening and on the first resolution, tables.FACTS) and the groups'
@@ -149,21 +154,15 @@ class ReportQuery:
   AND (r.first_resolved_at IS NULL OR r.first_resolved_at >= :since)"""
         # Disjoint index ranges, each read from an index that carries the columns: opened
         # from the floor; before it, and first resolved in the periods, after them, or never.
-        grouped = [c for g in self.scope.groups if (c := GROUP_COLUMNS[g][2:]) != "key"]
-        columns = ", ".join(f"r.{c}" for c in dict.fromkeys([*SOURCE_COLUMNS, *grouped]))
         earlier = "r.opened_at < :response_floor"
         arms = [
-            "r.kind IN :kinds AND r.opened_at >= :response_floor AND r.opened_at < :until",
-            f"r.first_resolved_at >= :since AND r.first_resolved_at < :until AND {earlier}",
-            f"r.first_resolved_at >= :until AND {earlier} AND {later}",
-            f"r.first_resolved_at IS NULL AND {earlier} AND {later}",
-        ]
-        # SQLite without statistics would read the later arms' openings from the other index
-        by_resolution = " INDEXED BY ix_record_first_resolved_at" if dialect == "sqlite" else ""
-        union = "\n  UNION ALL ".join(
-            f"SELECT {columns} FROM record r{by_resolution if n else ''} WHERE {arm}"
-            for n, arm in enumerate(arms)
-        )
+            ("r.kind IN :kinds AND r.opened_at >= :response_floor AND r.opened_at < :until", ""),
+            (f"r.first_resolved_at >= :since AND r.first_resolved_at < :until AND {earlier}",
+             BY_RESOLUTION),
+            (f"r.first_resolved_at >= :until AND {earlier} AND {later}", BY_RESOLUTION),
+            (f"r.first_resolved_at IS NULL AND {earlier} AND {later}", BY_RESOLUTION),
+        ]  # fmt: skip
+        union = index_ranges([*SOURCE_COLUMNS, *grouped_columns(self.scope)], arms, dialect)
         same = "IS NOT DISTINCT FROM" if dialect == "postgresql" else "IS"
         kept = " AND ".join(
             f"o.{c} = r.{c}" for c in ("opened_at", "first_resolved_at", "paused_s")

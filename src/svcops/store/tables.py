@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Dialect, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Dialect, Index, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -102,9 +102,13 @@ class StoredRecord(SQLModel):
     attributes: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
 
 
+# the columns the covering indexes on a record's opening and first resolution carry after
+# their keys: the SLA clocks' facts, the usual groups and what the record sums count
+# (store/sla_report.py, store/reports.py `record_sums`)
+REOPENED = "reopen_count > 0"
 FACTS = (
     "first_response_at", "closed_at", "priority", "team", "paused_s", "held_since",
-    "customer_id",
+    "customer_id", "reopen_count", "due_at",
 )  # fmt: skip
 
 
@@ -122,6 +126,14 @@ class Record(StoredRecord, table=True):
             "ix_record_first_resolved_at", "first_resolved_at", "kind", "opened_at", *FACTS, "id"
         ),
         Index("ix_record_stage_entered_at", "stage_entered_at"),
+        # the reopened records, the only ones resolved before a period that can be open at
+        # its end (store/reports.py `record_sums`)
+        Index(
+            "ix_record_reopened",
+            "stage_entered_at",
+            sqlite_where=text(REOPENED),
+            postgresql_where=text(REOPENED),
+        ),
         Index("uq_record_kind_external_id", "kind", "external_id", unique=True),
         Index("ix_record_kind_source_hash", "kind", "source_hash"),
     )
@@ -148,7 +160,8 @@ class Contact(SQLModel, table=True):
     """One interaction with the customer on a record."""
 
     __tablename__ = "contact"
-    __table_args__ = (Index("ix_contact_record_at", "record_id", "at"),)
+    # the direction and channel too: first contact resolution counts from the index alone
+    __table_args__ = (Index("ix_contact_record_at", "record_id", "at", "direction", "channel"),)
 
     id: int | None = Field(default=None, primary_key=True)
     record_id: int = Field(foreign_key="record.id")
