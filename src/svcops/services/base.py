@@ -60,9 +60,11 @@ class Call:
 
 
 @contextmanager
-def transaction(*, write: bool, snapshot: bool = False) -> Iterator[tuple[UnitOfWork, Call]]:
-    """One unit of work with its call context."""
-    call = Call(get_settings())
+def transaction(
+    *, write: bool, snapshot: bool = False, call: Call | None = None
+) -> Iterator[tuple[UnitOfWork, Call]]:
+    """One unit of work with its call context (`call`: one the caller began already)."""
+    call = call or Call(get_settings())
     with _units.get()(call.settings.database_url, write=write, snapshot=snapshot) as uow:
         yield uow, call
 

@@ -6,18 +6,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from svcops.domain.metrics import METRICS, PROBLEM_METRICS
-from svcops.services.sla_tallies import Tally
 from svcops.store.report_scope import Scope
-from svcops.store.reports import CUSTOMER_DURATIONS, ReportQueries
+from svcops.store.reports import ReportQueries
 
 Figures = dict[str, Any]
 
 
-def figures_by_group(
-    store: ReportQueries, scope: Scope, sla: dict[tuple[Any, ...], Tally] | None = None
-) -> dict[tuple[Any, ...], Figures]:
-    """The figures of each group of `scope`, keyed by the group's values; `sla`: the SLA
-    tallies of the same groups (services/sla.py)."""
+def register_figures(store: ReportQueries, scope: Scope) -> dict[tuple[Any, ...], Figures]:
+    """The figures of each group of a known-error register's `scope` (problems), keyed by
+    the group's values (the customers' figures are added up from days:
+    services/report_days.py)."""
     labels = [f"g_{name}" for name in scope.groups]
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
 
@@ -27,19 +25,10 @@ def figures_by_group(
             target = merged.setdefault(key, {})
             target.update({prefix + name: value for name, value in row.items()})
 
-    if scope.known_error_stage:
-        collect(store.problem_sums(scope))
-        metric = "time_to_known_error_s"
-        collect(store.duration_stats(scope, metric), prefix=metric + ".")
-        return {key: _problem_figures(sums) for key, sums in merged.items()}
-    collect(store.record_sums(scope))
-    collect(
-        ({**dict(zip(labels, key, strict=True)), **t.as_sums()} for key, t in (sla or {}).items())
-    )
-    collect(store.feedback_sums(scope))
-    for metric in CUSTOMER_DURATIONS:
-        collect(store.duration_stats(scope, metric), prefix=metric + ".")
-    return {key: _figures(sums) for key, sums in merged.items()}
+    collect(store.problem_sums(scope))
+    metric = "time_to_known_error_s"
+    collect(store.duration_stats(scope, metric), prefix=metric + ".")
+    return {key: _problem_figures(sums) for key, sums in merged.items()}
 
 
 def _problem_figures(sums: dict[str, Any]) -> Figures:
@@ -54,7 +43,7 @@ def _problem_figures(sums: dict[str, Any]) -> Figures:
 
 def empty(register: bool) -> Figures:
     """The figures of a group with nothing in it."""
-    return _problem_figures({}) if register else _figures({})
+    return _problem_figures({}) if register else figures_from_sums({})
 
 
 def _ratio(part: Any, whole: Any, scale: float = 100.0) -> float | None:
@@ -81,7 +70,9 @@ def _stats(sums: dict[str, Any], metric: str) -> dict[str, float | None]:
     }
 
 
-def _figures(sums: dict[str, Any]) -> Figures:
+def figures_from_sums(sums: dict[str, Any]) -> Figures:
+    """A group's figures from its sums, counts and duration statistics."""
+
     def count(name: str) -> int:
         return int(sums.get(name) or 0)
 

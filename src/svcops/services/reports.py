@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from svcops.config import get_settings
 from svcops.domain.errors import InvalidInput, TargetMissed
 from svcops.domain.kinds import LIFECYCLES, customer_kinds
 from svcops.domain.lifecycle import Lifecycle, State
 from svcops.domain.metrics import GROUPS, SLA_BY_KEY, Metric, Target, metrics_of, parse_target
 from svcops.services.base import Call, transaction
-from svcops.services.report_figures import Figures, empty, figures_by_group
+from svcops.services.report_days import DayBook
+from svcops.services.report_figures import Figures, empty, register_figures
 from svcops.services.report_periods import TIME_GROUPS, buckets
 from svcops.services.sla import at_risk_seconds
 from svcops.services.sla_tallies import Tally, remember_outcomes, tallies
@@ -28,6 +30,10 @@ from svcops.store.work import UnitOfWork
 DEFAULT_DAYS = 7
 Key = tuple[Any, ...]  # a group's values
 Outcomes = list[dict[str, Any]]  # SLA outcomes to keep (services/sla_tallies.py)
+# a report's figures per scope and group, worked out in its unit of work
+FiguresOf = Callable[
+    [UnitOfWork, Call, list[Scope], Outcomes, DayBook | None], list[dict[Key, Figures]]
+]
 
 
 @dataclass(frozen=True)
@@ -83,17 +89,15 @@ def metrics_report(
     register = LIFECYCLES[wanted_kinds[0]] if _is_register(wanted_kinds[0]) else None
 
     def figures(
-        uow: UnitOfWork, call: Call, scopes: list[Scope], keep: Outcomes
+        uow: UnitOfWork, call: Call, scopes: list[Scope], keep: Outcomes, book: DayBook | None
     ) -> list[dict[Key, Figures]]:
-        clocks = None if register else tallies(uow, call.settings.sla, scopes, keep=keep)
-        return [
-            figures_by_group(uow.reports, scope, clocks[index] if clocks else None)
-            for index, scope in enumerate(scopes)
-        ]
+        if book is not None:
+            return book.figures(uow, keep)
+        return [register_figures(uow.reports, scope) for scope in scopes]
 
     return _report(
         since, until, wanted_kinds, _groups(by), figures, metrics_of(register is not None),
-        empty(register is not None), register,
+        empty(register is not None), register, by_days=register is None,
     )  # fmt: skip
 
 
@@ -116,7 +120,7 @@ def sla_report(
     assert within is not None
 
     def figures(
-        uow: UnitOfWork, call: Call, scopes: list[Scope], keep: Outcomes
+        uow: UnitOfWork, call: Call, scopes: list[Scope], keep: Outcomes, _book: DayBook | None
     ) -> list[dict[Key, Figures]]:
         policy = call.settings.sla
         found = tallies(uow, policy, scopes, open_counts=True, at_risk_s=within, keep=keep)
@@ -132,59 +136,63 @@ def _report(
     until: str | None,
     wanted_kinds: tuple[str, ...],
     groups: tuple[str, ...],
-    figures_of: Callable[[UnitOfWork, Call, list[Scope], Outcomes], list[dict[Key, Figures]]],
+    figures_of: FiguresOf,
     catalogue: Mapping[str, Metric],
     empty_figures: Figures,
     register: Lifecycle | None,
+    by_days: bool = False,
 ) -> MetricsReport:
     """A report of `figures_of` per group for the period and the one before it (or per time
-    bucket), with the configured targets of its `catalogue` judged."""
-    # one snapshot: the SLA tallies read a period's sums and its records' facts apart
-    with transaction(write=False, snapshot=True) as (uow, call):
-        start, end = call.period(since, until)
-        end = end or call.now
-        start = start or end - timedelta(days=DEFAULT_DAYS)
-        if end <= start:
-            raise InvalidInput("--until must be after --since")
-        targets = [
-            target
-            for target in (parse_target(name, text) for name, text in call.settings.targets.items())
-            if target.metric.partition(".")[0] in catalogue  # a problem report has no csat
-        ]
-        time_group = next((g for g in groups if g in TIME_GROUPS), None)
-        column_groups = tuple(g for g in groups if g not in TIME_GROUPS)
-        periods: list[tuple[datetime, datetime, dict[str, Any]]]
-        if time_group is None:
-            length = end - start
-            periods = [(start - length, start, {}), (start, end, {})]
-        else:
-            periods = buckets(time_group, start, end, call.zone)
-        open_stages = sorted(
-            {
-                s
-                for kind in wanted_kinds
-                for s in LIFECYCLES[kind].stages_in(State.OPEN, State.PAUSED)
-            }
+    bucket), with the configured targets of its `catalogue` judged; `by_days`: added up from
+    days, those kept and the others worked out and kept (services/report_days.py)."""
+    call = Call(get_settings())
+    start, end = call.period(since, until)
+    end = end or call.now
+    start = start or end - timedelta(days=DEFAULT_DAYS)
+    if end <= start:
+        raise InvalidInput("--until must be after --since")
+    targets = [
+        target
+        for target in (parse_target(name, text) for name, text in call.settings.targets.items())
+        if target.metric.partition(".")[0] in catalogue  # a problem report has no csat
+    ]
+    time_group = next((g for g in groups if g in TIME_GROUPS), None)
+    column_groups = tuple(g for g in groups if g not in TIME_GROUPS)
+    periods: list[tuple[datetime, datetime, dict[str, Any]]]
+    if time_group is None:
+        length = end - start
+        periods = [(start - length, start, {}), (start, end, {})]
+    else:
+        periods = buckets(time_group, start, end, call.zone)
+    open_stages = sorted(
+        {s for kind in wanted_kinds for s in LIFECYCLES[kind].stages_in(State.OPEN, State.PAUSED)}
+    )
+    scopes = [
+        Scope(
+            since=bucket_start,
+            until=bucket_end,
+            now=call.now,
+            kinds=wanted_kinds,
+            groups=column_groups,
+            open_stages=open_stages,
+            dimensions=call.settings.dimensions,
+            known_error_stage=register.known_error_stage if register else "",
+            linked_kind=register.linked_from if register else "",
         )
-        scopes = [
-            Scope(
-                since=bucket_start,
-                until=bucket_end,
-                now=call.now,
-                kinds=wanted_kinds,
-                groups=column_groups,
-                open_stages=open_stages,
-                dimensions=call.settings.dimensions,
-                known_error_stage=register.known_error_stage if register else "",
-                linked_kind=register.linked_from if register else "",
-            )
-            for bucket_start, bucket_end, _label in periods
-        ]
-        labels = [label for _start, _end, label in periods]
-        keep: Outcomes = []  # the SLA outcomes worked out, kept once the report is read
-        results = list(zip(labels, figures_of(uow, call, scopes, keep), strict=True))
-        database = call.settings.database_url
+        for bucket_start, bucket_end, _label in periods
+    ]
+    labels = [label for _start, _end, label in periods]
+    keep: Outcomes = []  # the SLA outcomes worked out, kept once the report is read
+    database = call.settings.database_url
+    book = DayBook(database, scopes, call.zone, call.settings.sla) if by_days else None
+    if book is not None:
+        book.reserve()  # before the snapshot: a change after it drops the reservation
+    # one snapshot: the SLA tallies read a period's sums and its records' facts apart
+    with transaction(write=False, snapshot=True, call=call) as (uow, call):
+        results = list(zip(labels, figures_of(uow, call, scopes, keep, book), strict=True))
     remember_outcomes(database, keep)
+    if book is not None:
+        book.keep()
     reports: list[GroupReport] = []
     for index in range(1, len(results)):
         label, current = results[index]

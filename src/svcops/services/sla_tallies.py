@@ -52,6 +52,16 @@ class Tally:
         return {f"sla_{f.name}": getattr(self, f.name) for f in fields(self)}
 
 
+class Cancelled(NamedTuple):
+    """A clock decided in a period (its index) of a record cancelled `at` a later time."""
+
+    period: int
+    key: tuple[Any, ...]
+    at: int
+    clock: str  # "response" or "resolution"
+    met: bool
+
+
 def tallies(
     uow: UnitOfWork,
     policy: sla.SlaPolicy,
@@ -60,13 +70,19 @@ def tallies(
     open_counts: bool = False,
     at_risk_s: int = 3600,
     keep: list[dict[str, Any]] | None = None,
+    segments: Sequence[tuple[int, int]] = (),
+    cancels: list[Cancelled] | None = None,
 ) -> list[dict[tuple[Any, ...], Tally]]:
     """Per consecutive period (`scopes`, the same kinds and groups) and group: the clocks
     decided in it (met or breached, counted in the period of that instant), the time on hold
     and suspect pauses of the records first resolved in it, and (`open_counts`) the records
     not yet resolved at its end that had breached or were at risk then. One pass over the
     records: each record's clocks are worked out once. `keep` collects the outcomes worked
-    out here that can be kept (remember_outcomes)."""
+    out here that can be kept (remember_outcomes). `segments`: the zone's offsets, when the
+    periods are consecutive local days (or parts of them: store/report_days.py local_day).
+    `cancels`: where the clocks decided of the records cancelled later go instead of the
+    tallies (a report counts them in a period that ended before the cancellation: the caller
+    judges that of the periods it adds these up into)."""
     starts = [int(s.since.timestamp()) for s in scopes]
     ends = [int(s.until.timestamp()) for s in scopes]
     now = int(scopes[0].now.timestamp())
@@ -89,7 +105,7 @@ def tallies(
     goals = {p: (t.response, t.resolution) for p, t in policy.targets.items()}
     fingerprint = policy_fingerprint(policy)
     query = ReportQuery(whole, starts, ends, response_from, resolution_from, goals, fingerprint,
-                        open_counts, holds_resolved=open_counts)  # fmt: skip
+                        open_counts, open_counts, tuple(segments))  # fmt: skip
     for chunk in uow.sla.report(query):
         own = []
         for row in chunk:  # the outcomes kept, and the clocks met in calendar time
@@ -128,17 +144,23 @@ def tallies(
             responded = fact.first_response_at
             suspect = _suspect(fact.holds, fact.inbound, at) if fact.inbound else 0
             if not kept:  # counted here, not from an outcome kept
-                index = period(c.response.decided_at, cancelled)
                 settled = resolved is not None and sla.settled(goal[0], opened, responded, now)
-                if index is not None and not settled:
-                    tally = results[index][key]
-                    tally.response_decided += 1
-                    tally.response_met += c.response.status == sla.MET
-                index = period(c.resolution.decided_at, cancelled)
-                if index is not None and not sla.settled(goal[1], opened, resolved, now):
-                    tally = results[index][key]
-                    tally.resolution_decided += 1
-                    tally.resolution_met += c.resolution.status == sla.MET
+                for clock, done in (
+                    ("response", settled),
+                    ("resolution", sla.settled(goal[1], opened, resolved, now)),
+                ):
+                    clocked = getattr(c, clock)
+                    met = clocked.status == sla.MET
+                    if cancels is not None and cancelled is not None:  # the caller judges
+                        index = period(clocked.decided_at)
+                        if index is not None:
+                            cancels.append(Cancelled(index, key, cancelled, clock, met))
+                        continue
+                    index = period(clocked.decided_at, cancelled)
+                    if index is not None and not done:
+                        tally = results[index][key]
+                        setattr(tally, f"{clock}_decided", getattr(tally, f"{clock}_decided") + 1)
+                        setattr(tally, f"{clock}_met", getattr(tally, f"{clock}_met") + met)
                 index = period(resolved)
                 if index is not None and suspect:
                     results[index][key].suspect_pauses += suspect
@@ -166,6 +188,7 @@ def remember_outcomes(url: str, outcomes: Sequence[dict[str, Any]]) -> None:
     short transactions of their own (store/sla.py keep_outcomes), after the report's. Only a
     cache: when the database does not take them now (busy, read-only), they are worked out
     again next time."""
+    outcomes = list({o["record_id"]: o for o in outcomes}.values())  # one per record
     for start in range(0, len(outcomes), KEEP_AT_ONCE):
         if not keep_outcomes(url, outcomes[start : start + KEEP_AT_ONCE]):
             _log.debug("SLA outcomes not kept: the database did not take them")

@@ -77,6 +77,14 @@ def grouped_columns(scope: Scope) -> list[str]:
     return [column[2:] for g in scope.groups if (column := GROUP_COLUMNS[g]).startswith("r.")]
 
 
+# The kind filter as an expression, so that no index on `kind` (which hardly narrows anything:
+# most records are incidents) is chosen over the time range that does narrow the rows.
+KIND_FILTER = "(CASE WHEN r.kind IN :kinds THEN 1 ELSE 0 END) = 1"
+# the stage a record was in at :until, by its stage events
+STAGE_AT_UNTIL = (
+    "(SELECT e.to_value FROM event e WHERE e.record_id = r.id "
+    "AND e.action IN :stage_actions AND e.at < :until ORDER BY e.at DESC, e.id DESC LIMIT 1)"
+)
 # a subquery with an OFFSET is not folded into the query around it (SQLite wants a LIMIT too),
 # so that what it works out once per row is not worked out again wherever it is used
 FENCE = {"sqlite": " LIMIT -1 OFFSET 0", "postgresql": " OFFSET 0"}
@@ -96,6 +104,27 @@ def index_ranges(columns: Sequence[str], arms: Sequence[tuple[str, str]], dialec
         f" WHERE {condition}"
         for condition, how in arms
     )
+
+
+# days from a time far enough back that every time svcops stores is after it (integer
+# division then rounds the same way on every backend)
+_BACK = 86400 * 800_000
+
+
+def local_day(column: str, segments: Sequence[tuple[int, int]]) -> str:
+    """The local day number of `column` (an integer time), given the zone's offsets: each
+    segment (from, offset) holds from its time until the next segment's."""
+
+    def day(offset: int) -> str:
+        return f"(({column} + {int(offset) + _BACK}) / 86400 - {_BACK // 86400})"
+
+    if len(segments) == 1:
+        return day(segments[0][1])
+    whens = " ".join(
+        f"WHEN {column} < {int(start)} THEN {day(before)}"
+        for (start, _after), (_from, before) in zip(segments[1:], segments, strict=False)
+    )
+    return f"(CASE {whens} ELSE {day(segments[-1][1])} END)"
 
 
 LISTS = ("kinds", "open_stages", "stage_actions", "dimensions", "unattended", "due_kinds")

@@ -21,6 +21,7 @@ from svcops.store.engine import WRITE
 REVISIONS = (
     "0001_initial", "0002_query_indexes", "0003_report_indexes", "0004_import_identity",
     "0005_record_attributes", "0006_sla_outcomes", "0007_report_covering",
+    "0008_report_days",
 )  # fmt: skip
 HEAD = REVISIONS[-1]
 _MIGRATION_LOCK = 7_200_415_001  # PostgreSQL advisory lock id for schema upgrades

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, TextClause, and_, bindparam, or_, text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from svcops.domain.kinds import STAGE_EVENT_ACTIONS
 from svcops.store import record_sql as sql
-from svcops.store.engine import engine_for
+from svcops.store.aside import write_aside
 from svcops.store.sla_report import SUMS, ReportQuery
 
 # a record's facts, in the order domain.sla.Facts takes them (after the id)
@@ -139,41 +138,20 @@ OUTCOME_TYPES = {
     **dict.fromkeys(("response_met", "resolution_met"), "boolean"),
 }
 
-KEEP_WAIT_MS = 200  # how long keeping outcomes waits for another writer before it gives up
-
 
 def keep_outcomes(url: str, outcomes: Sequence[Mapping[str, Any]]) -> bool:
     """Keep these outcomes (OUTCOME_COLUMNS each, and `inbound`: the number of inbound
     contacts of a record that waited on its customer, None for the others), replacing a
     record's earlier one; not that of a record whose inbound contacts are no longer those its
-    outcome was worked out with. Only a cache: in a transaction of its own on a connection of
-    its own (never a batch's), waiting KEEP_WAIT_MS at most for the locks; False when the
+    outcome was worked out with. Only a cache, written aside (store/aside.py); False when the
     database did not take them (busy, read-only), and nothing is kept then."""
     if not outcomes:
         return True
-    engine = engine_for(url)
-    try:
-        with engine.connect() as connection:
-            sqlite = connection.dialect.name == "sqlite"
-            if sqlite:  # a deferred transaction: its first write waits as long as this
-                (usual,) = connection.exec_driver_sql("PRAGMA busy_timeout").one()
-                connection.exec_driver_sql(f"PRAGMA busy_timeout = {KEEP_WAIT_MS}")
-                connection.commit()
-            try:
-                with connection.begin():
-                    _keep(connection, outcomes)
-            finally:
-                if sqlite:  # the pooled connection waits as usual again
-                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(usual)}")
-                    connection.commit()
-    except SQLAlchemyError:
-        return False
-    return True
+    return write_aside(url, lambda connection: _keep(connection, outcomes))
 
 
 def _keep(connection: Connection, outcomes: Sequence[Mapping[str, Any]]) -> None:
     if connection.dialect.name == "postgresql":  # contacts being added: wait for them
-        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {KEEP_WAIT_MS}")
         connection.exec_driver_sql("LOCK TABLE contact IN SHARE MODE")
     names = ", ".join(OUTCOME_COLUMNS)
     updates = ", ".join(f"{name} = excluded.{name}" for name in OUTCOME_COLUMNS[1:])

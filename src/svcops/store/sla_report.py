@@ -18,6 +18,7 @@ from svcops.store.report_scope import (
     group_sql,
     grouped_columns,
     index_ranges,
+    local_day,
 )
 from svcops.store.tables import FACTS as INDEXED_FACTS
 
@@ -55,6 +56,8 @@ class ReportQuery:
     policy: int = 0  # the SLA config in force (its fingerprint): outcomes kept under it count
     open_at_end: bool = False
     holds_resolved: bool = False  # also the records on hold first resolved in the periods
+    # the zone's offsets when the periods are consecutive local days (store/report_days.py)
+    segments: tuple[tuple[int, int], ...] = ()
 
     def _case(self, name: str, values: Mapping[str, Any]) -> str:
         whens = " ".join(f"WHEN :{name}_p{n} THEN :{name}_v{n}" for n in range(len(values)))
@@ -94,7 +97,13 @@ class ReportQuery:
     def bucket(self, column: str) -> str:
         """The index of the period `column` falls in; NULL outside them (the periods may
         leave gaps: the first of a --by day report ends at midnight, the next one starts at
-        --since)."""
+        --since). Consecutive local days: their day number, from the first one."""
+        if self.segments:
+            first = f"{local_day(':range_from', self.segments)}"
+            return (
+                f"(CASE WHEN {column} IS NULL OR {column} < :range_from OR {column} >= :until "
+                f"THEN NULL ELSE {local_day(column, self.segments)} - {first} END)"
+            )
         whens = " ".join(
             f"WHEN {column} < :end{n} THEN {n} WHEN {column} < :start{n + 1} THEN NULL"
             for n in range(len(self.starts) - 1)

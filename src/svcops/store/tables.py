@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Dialect, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Dialect, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -228,3 +228,23 @@ class SlaOutcome(SQLModel, table=True):
     resolution_met: bool
     resolution_at: int = Field(sa_type=BigInteger)
     suspect_pauses: int
+
+
+class ReportDay(SQLModel, table=True):
+    """A day of a report's sums, kept (store/report_days.py): per report shape (`key`) and
+    day, a row marking the day (`grp` "": reserved, then `done`) and a row per group (`grp`,
+    its values as a JSON list) with the day's sums (JSON) and the sorted durations of its
+    percentiles. Triggers drop every day ending after the earliest moment a change to a
+    record, its contacts, events or responses can count at (migration 0008). Epoch seconds."""
+
+    __tablename__ = "report_day"
+    __table_args__ = (Index("ix_report_day_ends_at", "ends_at"),)
+
+    key: int = Field(sa_type=BigInteger, primary_key=True)
+    starts_at: int = Field(sa_type=BigInteger, primary_key=True)
+    grp: str = Field(primary_key=True)
+    ends_at: int = Field(sa_type=BigInteger)
+    made_at: int = Field(sa_type=BigInteger)
+    done: bool
+    sums: str | None = Field(default=None, sa_type=Text)
+    durations: bytes | None = Field(default=None, sa_type=LargeBinary)

@@ -1,0 +1,256 @@
+"""`report metrics` added up from days: a report's time is cut into pieces (its periods cut at
+every local midnight), each piece's sums and durations are worked out from its records, and
+those of a whole day that has ended are kept (store/report_days.py, tables.ReportDay), so the
+next report over that day reads them instead of its records. A year-long report then reads
+about 365 kept days and the records of the two pieces at its ends.
+
+A kept day is true while nothing it counts changes: a change to a record, its contacts,
+events or responses drops every day that ends after the earliest moment the change can count
+at (triggers, migration 0008). A day is reserved before the report's snapshot is taken and
+kept only if still reserved after it (no change dropped it meanwhile); on PostgreSQL the
+reservation waits for the writers already in flight (a table lock their triggers take too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from array import array
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from svcops.domain.day_pieces import Piece, cut, runs, segments
+from svcops.services.report_figures import Figures, figures_from_sums
+from svcops.services.sla_tallies import Cancelled, policy_fingerprint, tallies
+from svcops.store.aside import write_aside
+from svcops.store.report_days import keep_days, kept_days, reserve_days
+from svcops.store.report_scope import Scope
+from svcops.store.work import UnitOfWork
+
+_log = logging.getLogger(__name__)
+# A change to what a day's sums mean (here or in store/report_days.py) must change this, so
+# that days kept by an earlier svcops are worked out again.
+DAY_RULES = 1
+Key = tuple[Any, ...]
+DURATIONS = ("first_response_s", "resolution_s")
+
+
+@dataclass
+class Sums:
+    """One group's sums in one piece, its durations (sorted once the piece is done) and the
+    clocks decided of its records cancelled later: (cancelled at, clock, met)."""
+
+    counts: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    response: list[int] = field(default_factory=list)
+    resolution: list[int] = field(default_factory=list)
+    cancelled: list[tuple[int, str, bool]] = field(default_factory=list)
+
+    def encode(self) -> tuple[str, bytes]:
+        values = array("q", [len(self.response), *self.response, *self.resolution])
+        sums = {"counts": dict(self.counts), "cancelled": self.cancelled}
+        return json.dumps(sums, sort_keys=True), values.tobytes()
+
+    @classmethod
+    def decode(cls, sums: str | None, durations: bytes | None) -> Sums:
+        values = array("q")
+        values.frombytes(durations or b"")
+        split = 1 + values[0] if values else 1
+        found = json.loads(sums or "{}")
+        cancelled = [(int(a), str(c), bool(m)) for a, c, m in found.get("cancelled", [])]
+        counts = defaultdict(float, found.get("counts", {}))
+        return cls(counts, values[1:split].tolist(), values[split:].tolist(), cancelled)
+
+    def add(self, other: Sums) -> None:
+        _add(self.counts, other.counts)
+        self.response.extend(other.response)
+        self.resolution.extend(other.resolution)
+        self.cancelled.extend(other.cancelled)
+
+
+Day = dict[Key, Sums]
+
+
+def shape_key(scope: Scope, policy: int) -> int:
+    """What a day's sums depend on besides the day: the report's kinds, groups and settings
+    and the SLA config, as a signed 64-bit number."""
+    params = {k: v for k, v in scope.params().items() if k not in ("since", "until", "now")}
+    shape = {"rules": DAY_RULES, "groups": list(scope.groups), "policy": policy, **params}
+    digest = hashlib.blake2b(json.dumps(shape, sort_keys=True, default=str).encode(),
+                             digest_size=8).digest()  # fmt: skip
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class DayBook:
+    """The days of one report: those kept, those it works out, and keeping them after."""
+
+    def __init__(self, url: str, scopes: Sequence[Scope], zone: tzinfo, policy: Any) -> None:
+        self.url = url
+        self.scopes = scopes
+        self.zone = zone
+        self.policy = policy
+        self.now = int(scopes[0].now.timestamp())
+        self.key = shape_key(scopes[0], policy_fingerprint(policy))
+        spans = [(int(s.since.timestamp()), int(s.until.timestamp())) for s in scopes]
+        self.pieces = cut(spans, zone, self.now)
+        self.worked: dict[int, Day] = {}  # whole days worked out, to keep
+
+    def reserve(self) -> None:
+        """Reserve the whole days not kept yet, before the report's snapshot."""
+        wanted = [p for p in self.pieces if p.whole]
+        if not wanted:
+            return
+
+        def work(connection: Any) -> None:
+            kept = kept_days(connection, self.key, wanted[0].starts, wanted[-1].ends, self.now)
+            missing = [(p.starts, p.ends) for p in wanted if p.starts not in kept]
+            if missing:
+                reserve_days(connection, self.key, missing, self.now)
+
+        if not write_aside(self.url, work):
+            _log.debug("report days not reserved: the database did not take them")
+
+    def figures(self, uow: UnitOfWork, keep: list[dict[str, Any]]) -> list[dict[Key, Figures]]:
+        """Each scope's figures per group: the days kept, the others worked out."""
+        first, last = self.pieces[0].starts, self.pieces[-1].ends
+        kept = {
+            starts: {tuple(json.loads(grp)): Sums.decode(sums, durations)
+                     for grp, sums, durations in groups}
+            for starts, groups in uow.reports.kept_days(self.key, first, last, self.now).items()
+        }  # fmt: skip
+        days: dict[int, Day] = {}
+        for run in runs([p for p in self.pieces if not (p.whole and p.starts in kept)]):
+            worked = self._work_out(uow, run, keep)
+            for piece in run:
+                days[piece.starts] = worked.get(piece.day, {})
+                if piece.whole:
+                    self.worked[piece.starts] = days[piece.starts]
+        for starts, day in kept.items():
+            days[starts] = day
+        return [self._scope_figures(uow, scope, days) for scope in self.scopes]
+
+    def keep(self) -> None:
+        """Keep the whole days worked out, those still reserved (no change dropped them)."""
+        if not self.worked:
+            return
+        ends = {p.starts: p.ends for p in self.pieces}
+        rows = [
+            (starts, ends[starts],
+             [(json.dumps(list(key), default=str), *sums.encode()) for key, sums in day.items()])
+            for starts, day in sorted(self.worked.items())
+        ]  # fmt: skip
+        if not write_aside(self.url, lambda c: keep_days(c, self.key, rows, self.now)):
+            _log.debug("report days not kept: the database did not take them")
+
+    def _work_out(
+        self, uow: UnitOfWork, run: Sequence[Piece], keep: list[dict[str, Any]]
+    ) -> dict[int, Day]:
+        """The sums of a run's pieces per local day number and group, from its records."""
+        template = self.scopes[0]
+        whole = replace(template, since=_at(run[0].starts), until=_at(run[-1].ends))
+        offsets = segments(run, self.zone)
+        width = len(template.groups)
+        found: dict[int, Day] = defaultdict(lambda: defaultdict(Sums))
+        reports = uow.reports
+        for row in reports.run_rows("opened", whole, offsets):
+            sums = found[row[width]][tuple(row[:width])]
+            sums.counts["opened"] += 1
+            if row[width + 1] is not None:
+                sums.response.append(int(row[width + 1]))
+        for row in reports.run_rows("resolved", whole, offsets):
+            sums = found[row[width]][tuple(row[:width])]
+            resolution_s, reopened, has_feedback, inbound, has_due, on_time = row[width + 1 :]
+            sums.resolution.append(int(resolution_s))
+            counts = sums.counts
+            counts["resolved"] += 1
+            counts["reopened"] += reopened
+            counts["with_feedback"] += has_feedback
+            counts["fcr_population"] += inbound >= 1
+            counts["fcr_met"] += inbound == 1 and not reopened
+            counts["due_population"] += has_due
+            counts["due_met"] += has_due and on_time
+        params = template.params()
+        satisfied, low_effort = params["satisfied_from"], params["low_effort_up_to"]
+        for row in reports.run_rows("feedback", whole, offsets):
+            counts = found[row[width]][tuple(row[:width])].counts
+            csat, ces, score = row[width + 1 :]
+            counts["responses"] += 1
+            if csat is not None:
+                counts["csat_n"] += 1
+                counts["csat_top"] += csat >= satisfied
+                counts["csat_sum"] += csat
+            if ces is not None:
+                counts["ces_n"] += 1
+                counts["ces_low"] += ces <= low_effort
+                counts["ces_sum"] += ces
+            if score is not None:
+                counts["sqs_n"] += 1
+                counts["sqs_sum"] += float(score)
+        pieces = [replace(template, since=_at(p.starts), until=_at(p.ends)) for p in run]
+        cancels: list[Cancelled] = []
+        clocks = tallies(uow, self.policy, pieces, keep=keep, segments=offsets, cancels=cancels)
+        for piece, by_group in zip(run, clocks, strict=True):
+            for key, tally in by_group.items():
+                _add(found[piece.day][key].counts, tally.as_sums())
+        for cancel in cancels:
+            found[run[cancel.period].day][cancel.key].cancelled.append(
+                (cancel.at, cancel.clock, cancel.met)
+            )
+        for day in found.values():
+            for sums in day.values():
+                sums.response.sort()
+                sums.resolution.sort()
+        return found
+
+    def _scope_figures(
+        self, uow: UnitOfWork, scope: Scope, days: dict[int, Day]
+    ) -> dict[Key, Figures]:
+        since, until = int(scope.since.timestamp()), int(scope.until.timestamp())
+        merged: dict[Key, Sums] = defaultdict(Sums)
+        for piece in self.pieces:
+            if since <= piece.starts and piece.ends <= until:
+                for key, sums in days.get(piece.starts, {}).items():
+                    merged[key].add(sums)
+        known = min(until, self.now)  # a clock of a record cancelled later counts if by then
+        for sums in merged.values():
+            for cancelled_at, clock, met in sums.cancelled:
+                if known < cancelled_at:
+                    sums.counts[f"sla_{clock}_decided"] += 1
+                    sums.counts[f"sla_{clock}_met"] += met
+        width = len(scope.groups)
+        for row in uow.reports.backlog(scope):
+            values = list(row.values())
+            merged[tuple(values[:width])].counts["backlog"] += int(values[width] or 0)
+        return {key: figures_from_sums(_with_stats(sums)) for key, sums in merged.items()}
+
+
+def _at(moment: int) -> datetime:
+    return datetime.fromtimestamp(moment, UTC)
+
+
+def _add(into: defaultdict[str, float], sums: Mapping[str, float]) -> None:
+    for name, value in sums.items():
+        if value:
+            into[name] += value
+
+
+def _with_stats(sums: Sums) -> dict[str, Any]:
+    """The sums, and each duration's count, mean, median and 90th percentile as the report's
+    statistics take them (linear interpolation between closest ranks)."""
+    found: dict[str, Any] = dict(sums.counts)
+    for metric, values in zip(DURATIONS, (sums.response, sums.resolution), strict=True):
+        if not values:
+            continue
+        values.sort()  # the days' sorted runs: merged in one pass
+        n = len(values)
+        found[f"{metric}.n"] = n
+        found[f"{metric}.mean"] = sum(values) / n
+        for name, numerator, denominator in (("median", 1, 2), ("p90", 9, 10)):
+            rank, fraction = divmod((n - 1) * numerator, denominator)
+            found[f"{metric}.{name}_lo"] = values[rank]
+            found[f"{metric}.{name}_hi"] = values[rank + 1] if rank + 1 < n else None
+            found[f"{metric}.{name}_frac{denominator}"] = fraction
+    return found
