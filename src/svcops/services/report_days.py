@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 from array import array
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,12 +46,13 @@ class Sums:
     clocks decided of its records cancelled later: (cancelled at, clock, met)."""
 
     counts: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
-    response: list[int] = field(default_factory=list)
-    resolution: list[int] = field(default_factory=list)
+    # durations in seconds, as arrays (8 bytes a value, not a Python int each)
+    response: array[int] = field(default_factory=lambda: array("q"))
+    resolution: array[int] = field(default_factory=lambda: array("q"))
     cancelled: list[tuple[int, str, bool]] = field(default_factory=list)
 
     def encode(self) -> tuple[str, bytes]:
-        values = array("q", [len(self.response), *self.response, *self.resolution])
+        values = array("q", [len(self.response)]) + self.response + self.resolution
         sums = {"counts": dict(self.counts), "cancelled": self.cancelled}
         return json.dumps(sums, sort_keys=True), values.tobytes()
 
@@ -62,13 +64,7 @@ class Sums:
         found = json.loads(sums or "{}")
         cancelled = [(int(a), str(c), bool(m)) for a, c, m in found.get("cancelled", [])]
         counts = defaultdict(float, found.get("counts", {}))
-        return cls(counts, values[1:split].tolist(), values[split:].tolist(), cancelled)
-
-    def add(self, other: Sums) -> None:
-        _add(self.counts, other.counts)
-        self.response.extend(other.response)
-        self.resolution.extend(other.resolution)
-        self.cancelled.extend(other.cancelled)
+        return cls(counts, values[1:split], values[split:], cancelled)
 
 
 Day = dict[Key, Sums]
@@ -201,30 +197,39 @@ class DayBook:
             )
         for day in found.values():
             for sums in day.values():
-                sums.response.sort()
-                sums.resolution.sort()
+                sums.response = array("q", sorted(sums.response))
+                sums.resolution = array("q", sorted(sums.resolution))
         return found
 
     def _scope_figures(
         self, uow: UnitOfWork, scope: Scope, days: dict[int, Day]
     ) -> dict[Key, Figures]:
         since, until = int(scope.since.timestamp()), int(scope.until.timestamp())
-        merged: dict[Key, Sums] = defaultdict(Sums)
+        counts: dict[Key, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
+        durations: dict[Key, tuple[list[array[int]], list[array[int]]]] = defaultdict(
+            lambda: ([], [])
+        )
+        known = min(until, self.now)  # a clock of a record cancelled later counts if by then
         for piece in self.pieces:
             if since <= piece.starts and piece.ends <= until:
                 for key, sums in days.get(piece.starts, {}).items():
-                    merged[key].add(sums)
-        known = min(until, self.now)  # a clock of a record cancelled later counts if by then
-        for sums in merged.values():
-            for cancelled_at, clock, met in sums.cancelled:
-                if known < cancelled_at:
-                    sums.counts[f"sla_{clock}_decided"] += 1
-                    sums.counts[f"sla_{clock}_met"] += met
+                    into = counts[key]
+                    _add(into, sums.counts)
+                    for cancelled_at, clock, met in sums.cancelled:
+                        if known < cancelled_at:
+                            into[f"sla_{clock}_decided"] += 1
+                            into[f"sla_{clock}_met"] += met
+                    response, resolution = durations[key]
+                    response.append(sums.response)
+                    resolution.append(sums.resolution)
         width = len(scope.groups)
         for row in uow.reports.backlog(scope):
             values = list(row.values())
-            merged[tuple(values[:width])].counts["backlog"] += int(values[width] or 0)
-        return {key: figures_from_sums(_with_stats(sums)) for key, sums in merged.items()}
+            counts[tuple(values[:width])]["backlog"] += int(values[width] or 0)
+        return {
+            key: figures_from_sums(_with_stats(found, *durations.get(key, ([], []))))
+            for key, found in counts.items()
+        }
 
 
 def _at(moment: int) -> datetime:
@@ -237,20 +242,36 @@ def _add(into: defaultdict[str, float], sums: Mapping[str, float]) -> None:
             into[name] += value
 
 
-def _with_stats(sums: Sums) -> dict[str, Any]:
+def _with_stats(
+    counts: Mapping[str, float], response: list[array[int]], resolution: list[array[int]]
+) -> dict[str, Any]:
     """The sums, and each duration's count, mean, median and 90th percentile as the report's
-    statistics take them (linear interpolation between closest ranks)."""
-    found: dict[str, Any] = dict(sums.counts)
-    for metric, values in zip(DURATIONS, (sums.response, sums.resolution), strict=True):
-        if not values:
+    statistics take them (linear interpolation between closest ranks), from the pieces'
+    sorted durations: each rank found by bisection, without merging them."""
+    found: dict[str, Any] = dict(counts)
+    for metric, parts in zip(DURATIONS, (response, resolution), strict=True):
+        parts = [part for part in parts if part]
+        n = sum(len(part) for part in parts)
+        if not n:
             continue
-        values.sort()  # the days' sorted runs: merged in one pass
-        n = len(values)
         found[f"{metric}.n"] = n
-        found[f"{metric}.mean"] = sum(values) / n
+        found[f"{metric}.mean"] = sum(sum(part) for part in parts) / n
         for name, numerator, denominator in (("median", 1, 2), ("p90", 9, 10)):
             rank, fraction = divmod((n - 1) * numerator, denominator)
-            found[f"{metric}.{name}_lo"] = values[rank]
-            found[f"{metric}.{name}_hi"] = values[rank + 1] if rank + 1 < n else None
+            found[f"{metric}.{name}_lo"] = _kth(parts, rank)
+            found[f"{metric}.{name}_hi"] = _kth(parts, rank + 1) if rank + 1 < n else None
             found[f"{metric}.{name}_frac{denominator}"] = fraction
     return found
+
+
+def _kth(parts: Sequence[array[int]], k: int) -> int:
+    """The k-th smallest value (from 0) of sorted arrays: the least v with more than k
+    values up to it."""
+    low, high = min(part[0] for part in parts), max(part[-1] for part in parts)
+    while low < high:
+        middle = (low + high) // 2
+        if sum(bisect_right(part, middle) for part in parts) > k:
+            high = middle
+        else:
+            low = middle + 1
+    return low

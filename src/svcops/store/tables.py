@@ -131,6 +131,11 @@ class Record(StoredRecord, table=True):
         Index(
             "ix_record_reopened",
             "stage_entered_at",
+            "first_resolved_at",
+            "kind",
+            "opened_at",
+            *FACTS,
+            "id",
             sqlite_where=text(REOPENED),
             postgresql_where=text(REOPENED),
         ),

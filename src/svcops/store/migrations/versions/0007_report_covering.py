@@ -7,7 +7,7 @@ reopen count and the due time on them it needs no row of the table. The first-co
 of each resolved record (inbound, attended contacts up to its resolution) is read from the
 contacts' index once it carries the direction and the channel. The reopened records (the only
 ones resolved before a period that can be open at its end) have an index of their own, by
-the time their stage last changed.
+the time their stage last changed, that carries the same columns.
 
 Revision ID: 0007_report_covering
 Revises: 0006_sla_outcomes
@@ -48,8 +48,9 @@ def upgrade() -> None:
     op.create_index(CONTACT_INDEX, "contact", ["record_id", "at", "direction", "channel"])
     where = sa.text(REOPENED_WHERE)
     op.create_index(
-        REOPENED, "record", ["stage_entered_at"], sqlite_where=where, postgresql_where=where
-    )
+        REOPENED, "record", ["stage_entered_at", *RECORD_INDEXES[1][1], *AFTER, "id"],
+        sqlite_where=where, postgresql_where=where,
+    )  # fmt: skip
 
 
 def downgrade() -> None:
