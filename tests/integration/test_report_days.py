@@ -142,7 +142,7 @@ def test_every_change_drops_the_days_from_its_earliest_moment(db):
             keep_days(
                 connection,
                 1,
-                [(first + n * day, first + (n + 1) * day, []) for n in range(10)],
+                [(first + n * day, first + (n + 1) * day, None, []) for n in range(10)],
                 first + 20 * day,
             )
 
@@ -213,6 +213,6 @@ def test_a_day_changed_after_its_reservation_is_not_kept(db):
             {"opened": first + day + 60, "no": False})  # fmt: skip
     with engine.begin() as connection:
         kept = keep_days(
-            connection, 7, [(s, e, [("[]", "{}", b"")]) for s, e in days], first + 9 * day
+            connection, 7, [(s, e, None, [("[]", "{}", b"")]) for s, e in days], first + 9 * day
         )
     assert kept == 1  # the first day only: the others may have missed the new record

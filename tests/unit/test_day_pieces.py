@@ -4,6 +4,7 @@ daylight-saving change, and properties over random periods in zones with odd off
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -85,7 +86,7 @@ def test_pieces_cover_the_periods_each_within_one_local_day(zone, start, lengths
     now = edge + now_after
     pieces = cut(spans, zone, now)
     # sorted, disjoint, and exactly the periods' time
-    assert all(a.ends <= b.starts for a, b in zip(pieces, pieces[1:], strict=False))
+    assert all(a.ends <= b.starts for a, b in pairwise(pieces))
     assert sum(p.ends - p.starts for p in pieces) == sum(b - a for a, b in spans)
     for piece in pieces:
         assert any(a <= piece.starts and piece.ends <= b for a, b in spans)
@@ -101,9 +102,8 @@ def test_pieces_cover_the_periods_each_within_one_local_day(zone, start, lengths
     joined = [p for run in runs(pieces) for p in run]
     assert joined == pieces
     for run in runs(pieces):
-        assert all(a.ends == b.starts and a.day < b.day for a, b in zip(run, run[1:], strict=False))
+        assert all(a.ends == b.starts and a.day < b.day for a, b in pairwise(run))
         offsets = segments(run, zone)
         for piece in run:
             for moment in (piece.starts, (piece.starts + piece.ends) // 2, piece.ends - 1):
                 assert sql_day(moment, offsets) == piece.day
-

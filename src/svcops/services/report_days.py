@@ -28,7 +28,7 @@ from svcops.domain.day_pieces import Piece, cut, runs, segments
 from svcops.services.report_figures import Figures, figures_from_sums
 from svcops.services.sla_tallies import Cancelled, policy_fingerprint, tallies
 from svcops.store.aside import write_aside
-from svcops.store.report_days import keep_days, kept_days, reserve_days
+from svcops.store.report_days import keep_days, marked_days, reserve_days
 from svcops.store.report_scope import Scope
 from svcops.store.work import UnitOfWork
 
@@ -93,6 +93,11 @@ class DayBook:
         spans = [(int(s.since.timestamp()), int(s.until.timestamp())) for s in scopes]
         self.pieces = cut(spans, zone, self.now)
         self.worked: dict[int, Day] = {}  # whole days worked out, to keep
+        self.kept: set[int] = set()  # whole days read from those kept
+        # the backlog at the end of whole days, per group: read from the days kept, or
+        # worked out for a period ending then (and kept with the day)
+        self.backlogs: dict[int, dict[Key, int]] = {}
+        self.new_backlogs: set[int] = set()
 
     def reserve(self) -> None:
         """Reserve the whole days not kept yet, before the report's snapshot."""
@@ -101,7 +106,7 @@ class DayBook:
             return
 
         def work(connection: Any) -> None:
-            kept = kept_days(connection, self.key, wanted[0].starts, wanted[-1].ends, self.now)
+            kept = marked_days(connection, self.key, wanted[0].starts, wanted[-1].ends, self.now)
             missing = [(p.starts, p.ends) for p in wanted if p.starts not in kept]
             if missing:
                 reserve_days(connection, self.key, missing, self.now)
@@ -112,11 +117,16 @@ class DayBook:
     def figures(self, uow: UnitOfWork, keep: list[dict[str, Any]]) -> list[dict[Key, Figures]]:
         """Each scope's figures per group: the days kept, the others worked out."""
         first, last = self.pieces[0].starts, self.pieces[-1].ends
+        found = uow.reports.kept_days(self.key, first, last, self.now)
         kept = {
             starts: {tuple(json.loads(grp)): Sums.decode(sums, durations)
-                     for grp, sums, durations in groups}
-            for starts, groups in uow.reports.kept_days(self.key, first, last, self.now).items()
+                     for grp, sums, durations in day.groups}
+            for starts, day in found.items()
         }  # fmt: skip
+        for starts, marked in found.items():
+            backlog = json.loads(marked.mark or "{}").get("backlog")
+            if backlog is not None:
+                self.backlogs[starts] = {tuple(json.loads(g)): n for g, n in backlog.items()}
         days: dict[int, Day] = {}
         for run in runs([p for p in self.pieces if not (p.whole and p.starts in kept)]):
             worked = self._work_out(uow, run, keep)
@@ -126,20 +136,47 @@ class DayBook:
                     self.worked[piece.starts] = days[piece.starts]
         for starts, day in kept.items():
             days[starts] = day
+        self.kept = set(kept)
         return [self._scope_figures(uow, scope, days) for scope in self.scopes]
 
     def keep(self) -> None:
-        """Keep the whole days worked out, those still reserved (no change dropped them)."""
-        if not self.worked:
+        """Keep the whole days worked out, those still reserved (no change dropped them),
+        and the backlogs worked out at the end of days kept."""
+        if not self.worked and not self.new_backlogs:
             return
         ends = {p.starts: p.ends for p in self.pieces}
         rows = [
-            (starts, ends[starts],
+            (starts, ends[starts], self._mark(starts),
              [(json.dumps(list(key), default=str), *sums.encode()) for key, sums in day.items()])
             for starts, day in sorted(self.worked.items())
         ]  # fmt: skip
-        if not write_aside(self.url, lambda c: keep_days(c, self.key, rows, self.now)):
+        marks = [(s, self._mark(s)) for s in sorted(self.new_backlogs & self.kept)]
+        if not write_aside(self.url, lambda c: keep_days(c, self.key, rows, self.now, marks)):
             _log.debug("report days not kept: the database did not take them")
+
+    def _mark(self, starts: int) -> str | None:
+        backlog = self.backlogs.get(starts)
+        if backlog is None:
+            return None
+        counts = {json.dumps(list(key), default=str): n for key, n in backlog.items()}
+        return json.dumps({"backlog": counts}, sort_keys=True)
+
+    def _backlog(self, uow: UnitOfWork, scope: Scope) -> dict[Key, int]:
+        """The backlog per group at the scope's end: that kept at the end of a whole day,
+        or worked out (and kept with the day when it is a whole one)."""
+        until = int(scope.until.timestamp())
+        day = next((p for p in self.pieces if p.whole and p.ends == until), None)
+        if day is not None and day.starts in self.backlogs:
+            return self.backlogs[day.starts]
+        width = len(scope.groups)
+        found: dict[Key, int] = defaultdict(int)
+        for row in uow.reports.backlog(scope):
+            values = list(row.values())
+            found[tuple(values[:width])] += int(values[width] or 0)
+        if day is not None:
+            self.backlogs[day.starts] = dict(found)
+            self.new_backlogs.add(day.starts)
+        return found
 
     def _work_out(
         self, uow: UnitOfWork, run: Sequence[Piece], keep: list[dict[str, Any]]
@@ -222,10 +259,9 @@ class DayBook:
                     response, resolution = durations[key]
                     response.append(sums.response)
                     resolution.append(sums.resolution)
-        width = len(scope.groups)
-        for row in uow.reports.backlog(scope):
-            values = list(row.values())
-            counts[tuple(values[:width])]["backlog"] += int(values[width] or 0)
+        for key, backlog in self._backlog(uow, scope).items():
+            if backlog:
+                counts[key]["backlog"] += backlog
         return {
             key: figures_from_sums(_with_stats(found, *durations.get(key, ([], []))))
             for key, found in counts.items()

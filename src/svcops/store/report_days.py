@@ -10,6 +10,7 @@ come as segments [(from, offset)], so a day's number is plain arithmetic in SQL.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
@@ -142,16 +143,16 @@ FEWER = 50_000  # a range counted up to this many at most, to choose the smaller
 
 
 def _fewer_opened(connection: Connection, scope: Scope) -> bool:
-    """Whether fewer records were opened before scope.until than resolved after it (or
-    never): each counted from its index, and only up to FEWER."""
+    """Whether fewer records were opened before scope.until than first resolved after it:
+    each counted from its index, and only up to FEWER."""
     until = int(scope.until.timestamp())
     opened = text(
         "SELECT COUNT(*) FROM (SELECT 1 FROM record WHERE kind IN :kinds AND opened_at < :until "
         f"LIMIT {FEWER}) x"
     ).bindparams(bindparam("kinds", expanding=True))
-    resolved = text(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM record WHERE first_resolved_at >= :until "
-        f"OR first_resolved_at IS NULL LIMIT {FEWER}) x"
+    resolved = text(  # (and those never resolved: the open ones, few, left out of the count)
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM record WHERE first_resolved_at >= :until "
+        f"LIMIT {FEWER}) x"
     )
     before = connection.execute(opened, {"kinds": list(scope.kinds), "until": until}).scalar()
     after = connection.execute(resolved, {"until": until}).scalar()
@@ -164,26 +165,42 @@ _KEPT = text(
     "SELECT starts_at, grp, done, sums, durations FROM report_day WHERE key = :key "
     "AND starts_at >= :since AND starts_at < :until AND made_at <= :now"
 )
+_MARKED = text(
+    "SELECT starts_at FROM report_day WHERE key = :key AND grp = '' AND done = :yes "
+    "AND starts_at >= :since AND starts_at < :until AND made_at <= :now"
+)
 
 
-# by a day's start, its group rows: (group values, sums, durations)
-KeptDays = dict[int, list[tuple[str, str | None, bytes | None]]]
+@dataclass(frozen=True)
+class KeptDay:
+    """A day kept: what its mark holds (JSON: the backlog at its end per group, once a
+    report asked for it) and its group rows (values, sums, durations)."""
+
+    mark: str | None
+    groups: list[tuple[str, str | None, bytes | None]]
 
 
-def kept_days(connection: Connection, key: int, since: int, until: int, now: int) -> KeptDays:
-    """The days kept of report shape `key` starting in [since, until), worked out by `now`:
-    by start, their group rows (values, sums, durations); a day reserved but not done is
-    not among them."""
-    done: set[int] = set()
+def kept_days(
+    connection: Connection, key: int, since: int, until: int, now: int
+) -> dict[int, KeptDay]:
+    """The days kept of report shape `key` starting in [since, until), worked out by `now`,
+    by start; a day reserved but not done is not among them."""
+    marks: dict[int, str | None] = {}
     groups: dict[int, list[tuple[str, str | None, bytes | None]]] = {}
     params = {"key": key, "since": since, "until": until, "now": now}
     for starts, grp, is_done, sums, durations in connection.execute(_KEPT, params):
         if grp == "":
             if is_done:
-                done.add(int(starts))
+                marks[int(starts)] = sums
         else:
             groups.setdefault(int(starts), []).append((grp, sums, _bytes(durations)))
-    return {day: groups.get(day, []) for day in done}
+    return {day: KeptDay(mark, groups.get(day, [])) for day, mark in marks.items()}
+
+
+def marked_days(connection: Connection, key: int, since: int, until: int, now: int) -> set[int]:
+    """The starts of the days kept (as kept_days, without reading them)."""
+    params = {"key": key, "since": since, "until": until, "now": now, "yes": True}
+    return {int(starts) for (starts,) in connection.execute(_MARKED, params)}
 
 
 def _bytes(value: Any) -> bytes | None:
@@ -209,15 +226,17 @@ def reserve_days(
 def keep_days(
     connection: Connection,
     key: int,
-    days: Sequence[tuple[int, int, Sequence[tuple[str, str, bytes]]]],
+    days: Sequence[tuple[int, int, str | None, Sequence[tuple[str, str, bytes]]]],
     now: int,
+    marks: Sequence[tuple[int, str | None]] = (),
 ) -> int:
     """Fill in the days reserved and still there (no change dropped them since): each
-    (starts, ends, group rows); the number kept."""
+    (starts, ends, mark, group rows); and write `marks` (starts, mark) on days kept and
+    still there. The number of days kept."""
     if connection.dialect.name == "postgresql":  # after the writers' triggers, not among them
         connection.exec_driver_sql("LOCK TABLE report_day IN SHARE ROW EXCLUSIVE MODE")
     mark = text(
-        "UPDATE report_day SET done = :yes, made_at = :now WHERE key = :key "
+        "UPDATE report_day SET done = :yes, made_at = :now, sums = :mark WHERE key = :key "
         "AND starts_at = :starts AND grp = '' AND done = :no"
     )
     insert = text(
@@ -225,9 +244,9 @@ def keep_days(
         "VALUES (:key, :starts, :grp, :ends, :now, :yes, :sums, :durations)"
     )
     kept = 0
-    for starts, ends, groups in days:
+    for starts, ends, marked, groups in days:
         common = {"key": key, "starts": starts, "now": now, "yes": True, "no": False}
-        if connection.execute(mark, common).rowcount != 1:
+        if connection.execute(mark, {**common, "mark": marked}).rowcount != 1:
             continue
         kept += 1
         if groups:
@@ -238,4 +257,12 @@ def keep_days(
                     for g, s, d in groups
                 ],
             )
+    if marks:
+        connection.execute(
+            text(
+                "UPDATE report_day SET sums = :mark WHERE key = :key AND starts_at = :starts "
+                "AND grp = '' AND done = :yes"
+            ),
+            [{"key": key, "starts": starts, "mark": m, "yes": True} for starts, m in marks],
+        )
     return kept

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from svcops.store import report_days
-from svcops.store.report_days import KeptDays
+from svcops.store.report_days import KeptDay
 from svcops.store.report_scope import KIND_FILTER, STAGE_AT_UNTIL, Scope, group_sql, rows
 
 # when a problem first entered the known-error register
@@ -52,7 +52,7 @@ class ReportQueries:
     def backlog(self, scope: Scope) -> list[dict[str, Any]]:
         return report_days.backlog(self.session, scope)
 
-    def kept_days(self, key: int, since: int, until: int, now: int) -> KeptDays:
+    def kept_days(self, key: int, since: int, until: int, now: int) -> dict[int, KeptDay]:
         return report_days.kept_days(self.session.connection(), key, since, until, now)
 
 
