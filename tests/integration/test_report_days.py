@@ -216,3 +216,23 @@ def test_a_day_changed_after_its_reservation_is_not_kept(db):
             connection, 7, [(s, e, None, [("[]", "{}", b"")]) for s, e in days], first + 9 * day
         )
     assert kept == 1  # the first day only: the others may have missed the new record
+
+
+def test_days_of_a_shape_nothing_was_kept_of_for_90_days_go(db):
+    from svcops.store.engine import engine_for
+    from svcops.store.schema import ensure_current
+
+    engine = engine_for(db.url)
+    ensure_current(engine)
+    first, day = 1793491200, 86400
+    old, new = first + 10 * day, first + 101 * day  # 91 days apart
+    with engine.begin() as connection:
+        reserve_days(connection, 1, [(first, first + day)], old)  # an earlier config's
+        keep_days(connection, 1, [(first, first + day, None, [])], old)
+        reserve_days(connection, 2, [(first, first + day)], new - 89 * day)  # used since
+        keep_days(connection, 2, [(first, first + day, None, [])], new - 89 * day)
+        reserve_days(connection, 3, [(first + day, first + 2 * day)], new)
+        assert keep_days(connection, 3, [(first + day, first + 2 * day, None, [])], new) == 1
+    with engine.connect() as connection:
+        keys = connection.execute(text("SELECT key FROM report_day ORDER BY key")).scalars()
+        assert list(keys) == [2, 3]

@@ -223,6 +223,9 @@ def reserve_days(
     )
 
 
+PRUNE_AFTER = 90 * 86400  # seconds
+
+
 def keep_days(
     connection: Connection,
     key: int,
@@ -231,8 +234,9 @@ def keep_days(
     marks: Sequence[tuple[int, str | None]] = (),
 ) -> int:
     """Fill in the days reserved and still there (no change dropped them since): each
-    (starts, ends, mark, group rows); and write `marks` (starts, mark) on days kept and
-    still there. The number of days kept."""
+    (starts, ends, mark, group rows); write `marks` (starts, mark) on days kept and still
+    there; drop the days of shapes nothing was kept of for PRUNE_AFTER. The number of days
+    kept."""
     if connection.dialect.name == "postgresql":  # after the writers' triggers, not among them
         connection.exec_driver_sql("LOCK TABLE report_day IN SHARE ROW EXCLUSIVE MODE")
     mark = text(
@@ -257,6 +261,15 @@ def keep_days(
                     for g, s, d in groups
                 ],
             )
+    # the days of report shapes no report has kept anything of for PRUNE_AFTER (an earlier
+    # config, a grouping nobody asks for any more) go
+    connection.execute(
+        text(
+            "DELETE FROM report_day WHERE key IN (SELECT key FROM report_day "
+            "GROUP BY key HAVING MAX(made_at) < :cutoff)"
+        ),
+        {"cutoff": now - PRUNE_AFTER},
+    )
     if marks:
         connection.execute(
             text(
