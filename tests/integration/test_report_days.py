@@ -236,3 +236,24 @@ def test_days_of_a_shape_nothing_was_kept_of_for_90_days_go(db):
     with engine.connect() as connection:
         keys = connection.execute(text("SELECT key FROM report_day ORDER BY key")).scalars()
         assert list(keys) == [2, 3]
+
+
+@pytest.mark.parametrize("atomic", [False, True])
+def test_reports_in_a_batch_keep_days_once_the_lines_before_are_committed(cli, demo, atomic):
+    """A report in a batch sees the lines before it; it keeps its days (after committing the
+    lines before it) unless the batch is one transaction (--atomic), whose writes a
+    transaction of the report's own would wait for: then it keeps nothing."""
+    import json
+
+    forget(demo)
+    lines = [
+        ["contact", "log", "INC-400", "--channel", "phone", "--direction", "inbound", "-q"],
+        ["report", "metrics", "--since", "-30d", "-f", "json"],
+    ]
+    script = "".join(json.dumps(line) + "\n" for line in lines)
+    result = cli("batch", *(["--atomic"] if atomic else []), "-", input=script)
+    assert result.code == 0, result.stdout + result.stderr
+    done = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["exit"] for d in done] == [0, 0]
+    assert (kept_days(demo) > 0) is not atomic
+    assert done[1]["result"] == metrics(cli, "--since", "-30d")

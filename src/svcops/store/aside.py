@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from svcops.store.engine import engine_for
+from svcops.store.uow import ready_for_aside
 
 WAIT_MS = 200  # how long a write aside waits for another writer before it gives up
 
@@ -18,7 +19,10 @@ WAIT_MS = 200  # how long a write aside waits for another writer before it gives
 def write_aside(url: str, work: Callable[[Connection], object]) -> bool:
     """Run `work` in a write transaction of its own; False when the database did not take
     it (nothing of it is written then). On PostgreSQL `work` runs with a lock timeout of
-    WAIT_MS; on SQLite its first write waits WAIT_MS at most for the lock."""
+    WAIT_MS; on SQLite its first write waits WAIT_MS at most for the lock. Nothing inside an
+    outer transaction of this process's own (batch --atomic), which it would wait for."""
+    if not ready_for_aside(url):
+        return False
     engine = engine_for(url)
     try:
         with engine.connect() as connection:

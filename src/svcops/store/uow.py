@@ -111,6 +111,16 @@ def _savepoint(connection: Connection, write: bool) -> Iterator[Session]:
         session.close()
 
 
+def ready_for_aside(url: str) -> bool:
+    """Whether a write aside need not wait for ours: not in batch --atomic; a group settled."""
+    if _ambient.get() is not None:
+        return False
+    held = _held.get()
+    if held is not None:
+        held.settle_for(engine_for(url))
+    return True
+
+
 class Held:
     """Connections kept for a series of units of work (a batch's lines), one per database,
     instead of one taken from the pool for each.
