@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, insert
 
 from svcops.services.base import transaction
-from svcops.services.report_days import DayBook
+from svcops.services.report_days import DayBook, metrics_figures
 from svcops.store.report_scope import Scope
 from svcops.store.tables import Contact, Event, Feedback, FeedbackScore, Record
 
@@ -47,7 +47,9 @@ def figures_of(groups: tuple[str, ...] = ()) -> dict:
     """The figures per group of `scope(groups)`, added up from days as `report metrics` does
     (none kept: every day worked out from the records)."""
     with transaction(write=False) as (uow, call):
-        book = DayBook(call.settings.database_url, [scope(groups)], UTC, call.settings.sla)
+        book = DayBook(
+            call.settings.database_url, [scope(groups)], UTC, call.settings.sla, metrics_figures
+        )
         return book.figures(uow, [])[0]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DURATIONS = ("first_response_s", "resolution_s")
+Durations = list["array[int]"]  # a group's pieces' sorted durations of one kind
 
 
 @dataclass

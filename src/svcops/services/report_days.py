@@ -18,13 +18,13 @@ import json
 import logging
 from array import array
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from svcops.domain.day_pieces import Piece, cut, runs, segments
-from svcops.services.day_sums import Sums, add, with_stats
+from svcops.services.day_sums import Durations, Sums, add, with_stats
 from svcops.services.report_figures import Figures, figures_from_sums
 from svcops.services.sla_tallies import Cancelled, policy_fingerprint, tallies
 from svcops.store.aside import write_aside
@@ -40,13 +40,23 @@ Key = tuple[Any, ...]
 
 
 Day = dict[Key, Sums]
+# a group's figures from its sums and its pieces' sorted durations (first response, resolution)
+Finish = Callable[[Mapping[str, float], Durations, Durations], Figures]
 
 
-def shape_key(scope: Scope, policy: int) -> int:
-    """What a day's sums depend on besides the day: the report's kinds, groups and settings
-    and the SLA config, as a signed 64-bit number."""
+def metrics_figures(
+    counts: Mapping[str, float], response: Durations, resolution: Durations
+) -> Figures:
+    """`report metrics`' figures of a group, from its sums and durations."""
+    return figures_from_sums(with_stats(counts, response, resolution))
+
+
+def shape_key(scope: Scope, policy: int, report: Mapping[str, Any]) -> int:
+    """What a day's sums depend on besides the day: the report, its kinds, groups and
+    settings and the SLA config, as a signed 64-bit number."""
     params = {k: v for k, v in scope.params().items() if k not in ("since", "until", "now")}
-    shape = {"rules": DAY_RULES, "groups": list(scope.groups), "policy": policy, **params}
+    shape = {"rules": DAY_RULES, "groups": list(scope.groups), "policy": policy, **report,
+             **params}  # fmt: skip
     digest = hashlib.blake2b(json.dumps(shape, sort_keys=True, default=str).encode(),
                              digest_size=8).digest()  # fmt: skip
     return int.from_bytes(digest, "big", signed=True)
@@ -55,21 +65,37 @@ def shape_key(scope: Scope, policy: int) -> int:
 class DayBook:
     """The days of one report: those kept, those it works out, and keeping them after."""
 
-    def __init__(self, url: str, scopes: Sequence[Scope], zone: tzinfo, policy: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        scopes: Sequence[Scope],
+        zone: tzinfo,
+        policy: Any,
+        finish: Finish,
+        at_risk_s: int | None = None,
+    ) -> None:
+        """`finish`: a group's figures from its sums and durations. `at_risk_s`: the SLA
+        report's (its figures are the SLA tallies alone, and those at each period's end)."""
         self.url = url
         self.scopes = scopes
         self.zone = zone
         self.policy = policy
+        self.finish = finish
+        self.at_risk_s = at_risk_s
         self.now = int(scopes[0].now.timestamp())
-        self.key = shape_key(scopes[0], policy_fingerprint(policy))
+        report = (
+            {"report": "metrics"} if at_risk_s is None else {"report": "sla", "at_risk": at_risk_s}
+        )
+        self.key = shape_key(scopes[0], policy_fingerprint(policy), report)
         spans = [(int(s.since.timestamp()), int(s.until.timestamp())) for s in scopes]
         self.pieces = cut(spans, zone, self.now)
         self.worked: dict[int, Day] = {}  # whole days worked out, to keep
         self.kept: set[int] = set()  # whole days read from those kept
-        # the backlog at the end of whole days, per group: read from the days kept, or
-        # worked out for a period ending then (and kept with the day)
-        self.backlogs: dict[int, dict[Key, int]] = {}
-        self.new_backlogs: set[int] = set()
+        # the counts at the end of whole days (the backlog; the SLA report's records open
+        # then, breached or at risk) per group: read from the days kept, or worked out for a
+        # period ending then (and kept with the day)
+        self.ends: dict[int, dict[Key, dict[str, int]]] = {}
+        self.new_ends: set[int] = set()
 
     def reserve(self) -> None:
         """Reserve the whole days not kept yet, before the report's snapshot."""
@@ -96,9 +122,9 @@ class DayBook:
             for starts, day in found.items()
         }  # fmt: skip
         for starts, marked in found.items():
-            backlog = json.loads(marked.mark or "{}").get("backlog")
-            if backlog is not None:
-                self.backlogs[starts] = {tuple(json.loads(g)): n for g, n in backlog.items()}
+            ends = json.loads(marked.mark or "{}").get("end")
+            if ends is not None:
+                self.ends[starts] = {tuple(json.loads(g)): n for g, n in ends.items()}
         days: dict[int, Day] = {}
         for run in runs([p for p in self.pieces if not (p.whole and p.starts in kept)]):
             worked = self._work_out(uow, run, keep)
@@ -114,7 +140,7 @@ class DayBook:
     def keep(self) -> None:
         """Keep the whole days worked out, those still reserved (no change dropped them),
         and the backlogs worked out at the end of days kept."""
-        if not self.worked and not self.new_backlogs:
+        if not self.worked and not self.new_ends:
             return
         ends = {p.starts: p.ends for p in self.pieces}
         rows = [
@@ -122,32 +148,40 @@ class DayBook:
              [(json.dumps(list(key), default=str), *sums.encode()) for key, sums in day.items()])
             for starts, day in sorted(self.worked.items())
         ]  # fmt: skip
-        marks = [(s, self._mark(s)) for s in sorted(self.new_backlogs & self.kept)]
+        marks = [(s, self._mark(s)) for s in sorted(self.new_ends & self.kept)]
         if not write_aside(self.url, lambda c: keep_days(c, self.key, rows, self.now, marks)):
             _log.debug("report days not kept: the database did not take them")
 
     def _mark(self, starts: int) -> str | None:
-        backlog = self.backlogs.get(starts)
-        if backlog is None:
+        ends = self.ends.get(starts)
+        if ends is None:
             return None
-        counts = {json.dumps(list(key), default=str): n for key, n in backlog.items()}
-        return json.dumps({"backlog": counts}, sort_keys=True)
+        counts = {json.dumps(list(key), default=str): n for key, n in ends.items()}
+        return json.dumps({"end": counts}, sort_keys=True)
 
-    def _backlog(self, uow: UnitOfWork, scope: Scope) -> dict[Key, int]:
-        """The backlog per group at the scope's end: that kept at the end of a whole day,
+    def _at_end(self, uow: UnitOfWork, scope: Scope) -> dict[Key, dict[str, int]]:
+        """The counts per group at the scope's end (the backlog; the SLA report's records
+        open then that had breached or were at risk): those kept at the end of a whole day,
         or worked out (and kept with the day when it is a whole one)."""
         until = int(scope.until.timestamp())
         day = next((p for p in self.pieces if p.whole and p.ends == until), None)
-        if day is not None and day.starts in self.backlogs:
-            return self.backlogs[day.starts]
-        width = len(scope.groups)
-        found: dict[Key, int] = defaultdict(int)
-        for row in uow.reports.backlog(scope):
-            values = list(row.values())
-            found[tuple(values[:width])] += int(values[width] or 0)
+        if day is not None and day.starts in self.ends:
+            return self.ends[day.starts]
+        found: dict[Key, dict[str, int]] = {}
+        if self.at_risk_s is None:
+            width = len(scope.groups)
+            for row in uow.reports.backlog(scope):
+                values = list(row.values())
+                found[tuple(values[:width])] = {"backlog": int(values[width] or 0)}
+        else:
+            [tallied] = tallies(uow, self.policy, [scope], open_counts=True,
+                                at_risk_s=self.at_risk_s, only_open=True)  # fmt: skip
+            for key, tally in tallied.items():
+                found[key] = {"sla_breached_open": tally.breached_open,
+                              "sla_at_risk": tally.at_risk}  # fmt: skip
         if day is not None:
-            self.backlogs[day.starts] = dict(found)
-            self.new_backlogs.add(day.starts)
+            self.ends[day.starts] = found
+            self.new_ends.add(day.starts)
         return found
 
     def _work_out(
@@ -160,12 +194,13 @@ class DayBook:
         width = len(template.groups)
         found: dict[int, Day] = defaultdict(lambda: defaultdict(Sums))
         reports = uow.reports
-        for row in reports.run_rows("opened", whole, offsets):
+        sla = self.at_risk_s is not None  # the SLA report: its tallies alone
+        for row in () if sla else reports.run_rows("opened", whole, offsets):
             sums = found[row[width]][tuple(row[:width])]
             sums.counts["opened"] += 1
             if row[width + 1] is not None:
                 sums.response.append(int(row[width + 1]))
-        for row in reports.run_rows("resolved", whole, offsets):
+        for row in () if sla else reports.run_rows("resolved", whole, offsets):
             sums = found[row[width]][tuple(row[:width])]
             resolution_s, reopened, has_feedback, inbound, has_due, on_time = row[width + 1 :]
             sums.resolution.append(int(resolution_s))
@@ -179,7 +214,7 @@ class DayBook:
             counts["due_met"] += has_due and on_time
         params = template.params()
         satisfied, low_effort = params["satisfied_from"], params["low_effort_up_to"]
-        for row in reports.run_rows("feedback", whole, offsets):
+        for row in () if sla else reports.run_rows("feedback", whole, offsets):
             counts = found[row[width]][tuple(row[:width])].counts
             csat, ces, score = row[width + 1 :]
             counts["responses"] += 1
@@ -196,7 +231,8 @@ class DayBook:
                 counts["sqs_sum"] += float(score)
         pieces = [replace(template, since=_at(p.starts), until=_at(p.ends)) for p in run]
         cancels: list[Cancelled] = []
-        clocks = tallies(uow, self.policy, pieces, keep=keep, segments=offsets, cancels=cancels)
+        clocks = tallies(uow, self.policy, pieces, keep=keep, segments=offsets, cancels=cancels,
+                         holds=sla)  # fmt: skip
         for piece, by_group in zip(run, clocks, strict=True):
             for key, tally in by_group.items():
                 add(found[piece.day][key].counts, tally.as_sums())
@@ -231,12 +267,13 @@ class DayBook:
                     response, resolution = durations[key]
                     response.append(sums.response)
                     resolution.append(sums.resolution)
-        for key, backlog in self._backlog(uow, scope).items():
-            if backlog:
-                counts[key]["backlog"] += backlog
-        return {
-            key: figures_from_sums(with_stats(found, *durations.get(key, ([], []))))
+        for key, at_end in self._at_end(uow, scope).items():
+            if any(at_end.values()):
+                add(counts[key], at_end)
+        return {  # a group with nothing counted (a record cancelled before: none) is none
+            key: self.finish(found, *durations.get(key, ([], [])))
             for key, found in counts.items()
+            if any(found.values())
         }
 
 

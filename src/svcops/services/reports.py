@@ -19,11 +19,12 @@ from svcops.domain.kinds import LIFECYCLES, customer_kinds
 from svcops.domain.lifecycle import Lifecycle, State
 from svcops.domain.metrics import GROUPS, SLA_BY_KEY, Metric, Target, metrics_of, parse_target
 from svcops.services.base import Call, transaction
-from svcops.services.report_days import DayBook
+from svcops.services.day_sums import Durations
+from svcops.services.report_days import DayBook, Finish, metrics_figures
 from svcops.services.report_figures import Figures, empty, register_figures
 from svcops.services.report_periods import TIME_GROUPS, buckets
 from svcops.services.sla import at_risk_seconds
-from svcops.services.sla_tallies import Tally, remember_outcomes, tallies
+from svcops.services.sla_tallies import Tally, remember_outcomes
 from svcops.store.report_scope import Scope
 from svcops.store.work import UnitOfWork
 
@@ -97,7 +98,8 @@ def metrics_report(
 
     return _report(
         since, until, wanted_kinds, _groups(by), figures, metrics_of(register is not None),
-        empty(register is not None), register, by_days=register is None,
+        empty(register is not None), register,
+        by_days=None if register else (metrics_figures, None),
     )  # fmt: skip
 
 
@@ -120,15 +122,15 @@ def sla_report(
     assert within is not None
 
     def figures(
-        uow: UnitOfWork, call: Call, scopes: list[Scope], keep: Outcomes, _book: DayBook | None
+        uow: UnitOfWork, call: Call, scopes: list[Scope], keep: Outcomes, book: DayBook | None
     ) -> list[dict[Key, Figures]]:
-        policy = call.settings.sla
-        found = tallies(uow, policy, scopes, open_counts=True, at_risk_s=within, keep=keep)
-        return [{key: sla_figures(tally) for key, tally in one.items()} for one in found]
+        assert book is not None
+        return book.figures(uow, keep)
 
     return _report(
-        since, until, wanted_kinds, _groups(by), figures, SLA_BY_KEY, sla_figures(Tally()), None
-    )
+        since, until, wanted_kinds, _groups(by), figures, SLA_BY_KEY, sla_figures(Tally()), None,
+        by_days=(_sla, within),
+    )  # fmt: skip
 
 
 def _report(
@@ -140,11 +142,12 @@ def _report(
     catalogue: Mapping[str, Metric],
     empty_figures: Figures,
     register: Lifecycle | None,
-    by_days: bool = False,
+    by_days: tuple[Finish, int | None] | None = None,
 ) -> MetricsReport:
     """A report of `figures_of` per group for the period and the one before it (or per time
-    bucket), with the configured targets of its `catalogue` judged; `by_days`: added up from
-    days, those kept and the others worked out and kept (services/report_days.py)."""
+    bucket), with the configured targets of its `catalogue` judged; `by_days` (a group's
+    figures from its sums, and the SLA report's at-risk window): added up from days, those
+    kept and the others worked out and kept (services/report_days.py)."""
     call = Call(get_settings())
     start, end = call.period(since, until)
     end = end or call.now
@@ -184,7 +187,10 @@ def _report(
     labels = [label for _start, _end, label in periods]
     keep: Outcomes = []  # the SLA outcomes worked out, kept once the report is read
     database = call.settings.database_url
-    book = DayBook(database, scopes, call.zone, call.settings.sla) if by_days else None
+    book = None
+    if by_days is not None:
+        finish, at_risk_s = by_days
+        book = DayBook(database, scopes, call.zone, call.settings.sla, finish, at_risk_s)
     if book is not None:
         book.reserve()  # before the snapshot: a change after it drops the reservation
     # one snapshot: the SLA tallies read a period's sums and its records' facts apart
@@ -225,6 +231,10 @@ def check_targets(report: MetricsReport) -> None:
             shown = "null" if result.value is None else _number(round(result.value, 2))
             parts.append(f"{result.target} (is {shown}{'; ' + where if where else ''})")
         raise TargetMissed(f"{len(missed)} target(s) missed: " + "; ".join(parts))
+
+
+def _sla(counts: Mapping[str, float], _response: Durations, _resolution: Durations) -> Figures:
+    return sla_figures(Tally.from_sums(counts))
 
 
 def sla_figures(tally: Tally) -> Figures:

@@ -13,7 +13,7 @@ import hashlib
 import logging
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, NamedTuple
 
@@ -51,6 +51,11 @@ class Tally:
     def as_sums(self) -> dict[str, int]:
         return {f"sla_{f.name}": getattr(self, f.name) for f in fields(self)}
 
+    @classmethod
+    def from_sums(cls, sums: Mapping[str, float]) -> Tally:
+        """The tally whose `as_sums` these are (missing ones: 0)."""
+        return cls(**{f.name: int(sums.get(f"sla_{f.name}", 0)) for f in fields(cls)})
+
 
 class Cancelled(NamedTuple):
     """A clock decided in a period (its index) of a record cancelled `at` a later time."""
@@ -72,6 +77,8 @@ def tallies(
     keep: list[dict[str, Any]] | None = None,
     segments: Sequence[tuple[int, int]] = (),
     cancels: list[Cancelled] | None = None,
+    holds: bool | None = None,
+    only_open: bool = False,
 ) -> list[dict[tuple[Any, ...], Tally]]:
     """Per consecutive period (`scopes`, the same kinds and groups) and group: the clocks
     decided in it (met or breached, counted in the period of that instant), the time on hold
@@ -82,7 +89,9 @@ def tallies(
     periods are consecutive local days (or parts of them: store/report_days.py local_day).
     `cancels`: where the clocks decided of the records cancelled later go instead of the
     tallies (a report counts them in a period that ended before the cancellation: the caller
-    judges that of the periods it adds these up into)."""
+    judges that of the periods it adds these up into). `holds` (default: `open_counts`): the
+    suspect pauses of every record on hold first resolved in the periods. `only_open`: only
+    the records open at the end of the one period, for `open_counts` alone."""
     starts = [int(s.since.timestamp()) for s in scopes]
     ends = [int(s.until.timestamp()) for s in scopes]
     now = int(scopes[0].now.timestamp())
@@ -105,10 +114,15 @@ def tallies(
     goals = {p: (t.response, t.resolution) for p, t in policy.targets.items()}
     fingerprint = policy_fingerprint(policy)
     query = ReportQuery(whole, starts, ends, response_from, resolution_from, goals, fingerprint,
-                        open_counts, open_counts, tuple(segments))  # fmt: skip
+                        open_counts, open_counts if holds is None else holds, tuple(segments),
+                        only_open)  # fmt: skip
     for chunk in uow.sla.report(query):
         own = []
         for row in chunk:  # the outcomes kept, and the clocks met in calendar time
+            if only_open:  # no sums: the records open at the end, below
+                if row[width + 3 + SUMS] is not None:
+                    own.append((*row[:width], *row[width + 3 + SUMS :]))
+                continue
             key = tuple(row[:width])
             response_at, decided_at, resolved_at = row[width : width + 3]
             responses, responded_met, resolutions, resolved_met, paused, elapsed, suspect = row[
@@ -143,7 +157,7 @@ def tallies(
             opened, resolved = fact.opened_at, fact.first_resolved_at
             responded = fact.first_response_at
             suspect = _suspect(fact.holds, fact.inbound, at) if fact.inbound else 0
-            if not kept:  # counted here, not from an outcome kept
+            if not kept and not only_open:  # counted here, not from an outcome kept
                 settled = resolved is not None and sla.settled(goal[0], opened, responded, now)
                 for clock, done in (
                     ("response", settled),

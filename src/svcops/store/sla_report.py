@@ -58,6 +58,8 @@ class ReportQuery:
     holds_resolved: bool = False  # also the records on hold first resolved in the periods
     # the zone's offsets when the periods are consecutive local days (store/report_days.py)
     segments: tuple[tuple[int, int], ...] = ()
+    # only the records open at the end of the one period (for open_at_end alone)
+    only_open: bool = False
 
     def _case(self, name: str, values: Mapping[str, Any]) -> str:
         whens = " ".join(f"WHEN :{name}_p{n} THEN :{name}_v{n}" for n in range(len(values)))
@@ -171,6 +173,14 @@ class ReportQuery:
             (f"r.first_resolved_at >= :until AND {earlier} AND {later}", BY_RESOLUTION),
             (f"r.first_resolved_at IS NULL AND {earlier} AND {later}", BY_RESOLUTION),
         ]  # fmt: skip
+        if self.only_open:
+            assert len(self.starts) == 1
+            assert self.open_at_end
+            earlier = "r.kind IN :kinds AND r.opened_at < :moment0"
+            arms = [
+                (f"r.first_resolved_at > :moment0 AND {earlier}", BY_RESOLUTION),
+                (f"r.first_resolved_at IS NULL AND {earlier}", BY_RESOLUTION),
+            ]
         union = index_ranges([*SOURCE_COLUMNS, *grouped_columns(self.scope)], arms, dialect)
         same = "IS NOT DISTINCT FROM" if dialect == "postgresql" else "IS"
         kept = " AND ".join(
@@ -196,6 +206,7 @@ LEFT JOIN sla_outcome o ON o.record_id = r.id AND o.policy = :policy AND {kept}
         labels_of = "".join(f"{label}, " for label in labels)
         extra = "held * in_range = 1" if self.holds_resolved else "1 = 0"  # suspect pauses
         at_an_end = self.open_at_an_end if self.open_at_end else "1 = 0"
+        others = "1 = 0" if self.only_open else "1 = 1"  # records not open at the end too
         flags = {  # each worked out once per record, in the innermost query
             "response_settled": self.response_settled,
             "resolution_settled": self.resolution_settled,
@@ -237,7 +248,7 @@ FROM (
     CASE WHEN in_range = 1 THEN first_resolved_at END AS resolved_at,
     first_resolved_at - opened_at AS elapsed_s,
     CASE WHEN kept = 1 THEN kept_suspect ELSE 0 END AS suspect_pauses,
-    CASE WHEN has_goal = 1 AND (open_at_an_end = 1 OR (kept = 0 AND
+    CASE WHEN has_goal = 1 AND (open_at_an_end = 1 OR ({others} AND kept = 0 AND
       (response_settled * resolution_settled = 0 OR {extra}))) THEN id END AS own_id
   FROM (
     SELECT {group_select}r.id, r.opened_at, r.first_response_at, r.first_resolved_at,
