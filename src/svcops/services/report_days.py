@@ -30,6 +30,7 @@ from svcops.services.sla_tallies import Cancelled, policy_fingerprint, tallies
 from svcops.store.aside import write_aside
 from svcops.store.report_days import keep_days, marked_days, reserve_days
 from svcops.store.report_scope import Scope
+from svcops.store.sla import Outcome
 from svcops.store.work import UnitOfWork
 
 _log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class DayBook:
         if not write_aside(self.url, work):
             _log.debug("report days not reserved: the database did not take them")
 
-    def figures(self, uow: UnitOfWork, keep: list[dict[str, Any]]) -> list[dict[Key, Figures]]:
+    def figures(self, uow: UnitOfWork, keep: list[Outcome]) -> list[dict[Key, Figures]]:
         """Each scope's figures per group: the days kept, the others worked out."""
         first, last = self.pieces[0].starts, self.pieces[-1].ends
         found = uow.reports.kept_days(self.key, first, last, self.now)
@@ -185,7 +186,7 @@ class DayBook:
         return found
 
     def _work_out(
-        self, uow: UnitOfWork, run: Sequence[Piece], keep: list[dict[str, Any]]
+        self, uow: UnitOfWork, run: Sequence[Piece], keep: list[Outcome]
     ) -> dict[int, Day]:
         """The sums of a run's pieces per local day number and group, from its records."""
         template = self.scopes[0]

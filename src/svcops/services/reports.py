@@ -26,11 +26,12 @@ from svcops.services.report_periods import TIME_GROUPS, buckets
 from svcops.services.sla import at_risk_seconds
 from svcops.services.sla_tallies import Tally, remember_outcomes
 from svcops.store.report_scope import Scope
+from svcops.store.sla import Outcome
 from svcops.store.work import UnitOfWork
 
 DEFAULT_DAYS = 7
 Key = tuple[Any, ...]  # a group's values
-Outcomes = list[dict[str, Any]]  # SLA outcomes to keep (services/sla_tallies.py)
+Outcomes = list[Outcome]  # SLA outcomes to keep (services/sla_tallies.py)
 # a report's figures per scope and group, worked out in its unit of work
 FiguresOf = Callable[
     [UnitOfWork, Call, list[Scope], Outcomes, DayBook | None], list[dict[Key, Figures]]

@@ -26,7 +26,7 @@ from svcops.services.sla import (
     is_breached,
 )
 from svcops.store.report_scope import Scope
-from svcops.store.sla import FACT_COLUMNS, keep_outcomes
+from svcops.store.sla import FACT_COLUMNS, Outcome, keep_outcomes
 from svcops.store.sla_report import SUMS, ReportQuery
 from svcops.store.work import UnitOfWork
 
@@ -74,7 +74,7 @@ def tallies(
     *,
     open_counts: bool = False,
     at_risk_s: int = 3600,
-    keep: list[dict[str, Any]] | None = None,
+    keep: list[Outcome] | None = None,
     segments: Sequence[tuple[int, int]] = (),
     cancels: list[Cancelled] | None = None,
     holds: bool | None = None,
@@ -197,12 +197,12 @@ def tallies(
     return [dict(result) for result in results]
 
 
-def remember_outcomes(url: str, outcomes: Sequence[dict[str, Any]]) -> None:
+def remember_outcomes(url: str, outcomes: Sequence[Outcome]) -> None:
     """Keep outcomes a report worked out, so that the next report counts them in SQL: in
     short transactions of their own (store/sla.py keep_outcomes), after the report's. Only a
     cache: when the database does not take them now (busy, read-only), they are worked out
     again next time."""
-    outcomes = list({o["record_id"]: o for o in outcomes}.values())  # one per record
+    outcomes = list({o.record_id: o for o in outcomes}.values())  # one per record
     for start in range(0, len(outcomes), KEEP_AT_ONCE):
         if not keep_outcomes(url, outcomes[start : start + KEEP_AT_ONCE]):
             _log.debug("SLA outcomes not kept: the database did not take them")
@@ -229,7 +229,7 @@ def _outcome(
     c: sla.Clocks,
     suspect: int,
     at: int,
-) -> dict[str, Any] | None:
+) -> Outcome | None:
     """The outcome to keep of a record first resolved by `at` whose clocks are both decided
     (they cannot change while its facts stay as they are); None for the others."""
     response, resolution = c.response, c.resolution
@@ -239,17 +239,15 @@ def _outcome(
         return None
     if resolution.status not in decided:
         return None
+    assert response.decided_at is not None  # decided: met or breached at an instant
+    assert resolution.decided_at is not None
     waited = any(h.reason == SUSPECT_REASON for h in fact.holds)
-    return {
-        "record_id": record_id, "policy": fingerprint, "priority": fact.priority,
-        "team": fact.team, "opened_at": fact.opened_at,
-        "first_response_at": fact.first_response_at, "first_resolved_at": resolved,
-        "closed_at": fact.closed_at, "paused_s": paused_s,
-        "inbound": len(fact.inbound) if waited else None,
-        "response_met": response.status == sla.MET, "response_at": response.decided_at,
-        "resolution_met": resolution.status == sla.MET,
-        "resolution_at": resolution.decided_at, "suspect_pauses": suspect,
-    }  # fmt: skip
+    return Outcome(
+        record_id, fingerprint, fact.priority, fact.team, fact.opened_at,
+        fact.first_response_at, resolved, fact.closed_at, paused_s,
+        response.status == sla.MET, response.decided_at, resolution.status == sla.MET,
+        resolution.decided_at, suspect, len(fact.inbound) if waited else None,
+    )  # fmt: skip
 
 
 class _Row(NamedTuple):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, TextClause, and_, bindparam, or_, text
 from sqlmodel import Session
@@ -125,7 +125,7 @@ class SlaFacts:
             ]
 
 
-OUTCOME_COLUMNS = (
+OUTCOME_COLUMNS = (  # Outcome's fields but `inbound`
     "record_id", "policy", "priority", "team", "opened_at", "first_response_at",
     "first_resolved_at", "closed_at", "paused_s", "response_met", "response_at",
     "resolution_met", "resolution_at", "suspect_pauses",
@@ -139,27 +139,48 @@ OUTCOME_TYPES = {
 }
 
 
-def keep_outcomes(url: str, outcomes: Sequence[Mapping[str, Any]]) -> bool:
-    """Keep these outcomes (OUTCOME_COLUMNS each, and `inbound`: the number of inbound
-    contacts of a record that waited on its customer, None for the others), replacing a
-    record's earlier one; not that of a record whose inbound contacts are no longer those its
-    outcome was worked out with. Only a cache, written aside (store/aside.py); False when the
-    database did not take them (busy, read-only), and nothing is kept then."""
+class Outcome(NamedTuple):
+    """An SLA outcome to keep (tables.SlaOutcome's columns, OUTCOME_COLUMNS) and `inbound`:
+    the number of inbound contacts of a record that waited on its customer, None for the
+    others. A tuple: a report after a change to the config may keep hundreds of thousands."""
+
+    record_id: int
+    policy: int
+    priority: str | None
+    team: str | None
+    opened_at: int
+    first_response_at: int | None
+    first_resolved_at: int
+    closed_at: int | None
+    paused_s: int
+    response_met: bool
+    response_at: int
+    resolution_met: bool
+    resolution_at: int
+    suspect_pauses: int
+    inbound: int | None
+
+
+def keep_outcomes(url: str, outcomes: Sequence[Outcome]) -> bool:
+    """Keep these outcomes, replacing a record's earlier one; not that of a record whose
+    inbound contacts are no longer those its outcome was worked out with. Only a cache,
+    written aside (store/aside.py); False when the database did not take them (busy,
+    read-only), and nothing is kept then."""
     if not outcomes:
         return True
     return write_aside(url, lambda connection: _keep(connection, outcomes))
 
 
-def _keep(connection: Connection, outcomes: Sequence[Mapping[str, Any]]) -> None:
+def _keep(connection: Connection, outcomes: Sequence[Outcome]) -> None:
     if connection.dialect.name == "postgresql":  # contacts being added: wait for them
         connection.exec_driver_sql("LOCK TABLE contact IN SHARE MODE")
     names = ", ".join(OUTCOME_COLUMNS)
     updates = ", ".join(f"{name} = excluded.{name}" for name in OUTCOME_COLUMNS[1:])
     conflict = f"ON CONFLICT (record_id) DO UPDATE SET {updates}"
     count = "SELECT COUNT(*) FROM contact c WHERE c.record_id = {} AND c.direction = 'inbound'"
-    waited = [(o["record_id"], o["inbound"]) for o in outcomes if o["inbound"] is not None]
+    waited = [(o.record_id, o.inbound) for o in outcomes if o.inbound is not None]
     if connection.dialect.name == "postgresql":  # one statement of arrays, not a row each
-        columns = {name: [o[name] for o in outcomes] for name in OUTCOME_COLUMNS}
+        columns = {name: [getattr(o, name) for o in outcomes] for name in OUTCOME_COLUMNS}
         arrays = ", ".join(f"CAST(:{n} AS {OUTCOME_TYPES[n]}[])" for n in OUTCOME_COLUMNS)
         insert = f"INSERT INTO sla_outcome ({names}) SELECT * FROM unnest({arrays}) "
         connection.execute(text(insert + conflict), columns)
@@ -177,7 +198,7 @@ def _keep(connection: Connection, outcomes: Sequence[Mapping[str, Any]]) -> None
         return
     values = ", ".join(f":{name}" for name in OUTCOME_COLUMNS)
     upsert = text(f"INSERT INTO sla_outcome ({names}) VALUES ({values}) {conflict}")
-    connection.execute(upsert, [{n: o[n] for n in OUTCOME_COLUMNS} for o in outcomes])
+    connection.execute(upsert, [{n: getattr(o, n) for n in OUTCOME_COLUMNS} for o in outcomes])
     if waited:
         stale = text(
             "DELETE FROM sla_outcome WHERE record_id = :record_id "
