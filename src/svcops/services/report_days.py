@@ -1,8 +1,8 @@
-"""`report metrics` added up from days: a report's time is cut into pieces (its periods cut at
-every local midnight), each piece's sums and durations are worked out from its records, and
-those of a whole day that has ended are kept (store/report_days.py, tables.ReportDay), so the
-next report over that day reads them instead of its records. A year-long report then reads
-about 365 kept days and the records of the two pieces at its ends.
+"""`report metrics` and `report sla` added up from days: a report's time is cut into pieces
+(its periods cut at every local midnight), each piece's sums and durations are worked out from
+its records, and those of a whole day that has ended are kept (store/report_days.py,
+tables.ReportDay), so the next report over that day reads them instead of its records. A
+year-long report then reads about 365 kept days and the records of the two pieces at its ends.
 
 A kept day is true while nothing it counts changes: a change to a record, its contacts,
 events or responses drops every day that ends after the earliest moment the change can count
@@ -116,7 +116,12 @@ class DayBook:
     def figures(self, uow: UnitOfWork, keep: list[Outcome]) -> list[dict[Key, Figures]]:
         """Each scope's figures per group: the days kept, the others worked out."""
         first, last = self.pieces[0].starts, self.pieces[-1].ends
-        found = uow.reports.kept_days(self.key, first, last, self.now)
+        whole = {p.starts: p.ends for p in self.pieces if p.whole}
+        found = {  # a day kept ending elsewhere (another system zone) is another day
+            starts: day
+            for starts, day in uow.reports.kept_days(self.key, first, last, self.now).items()
+            if whole.get(starts) == day.ends
+        }
         kept = {
             starts: {tuple(json.loads(grp)): Sums.decode(sums, durations)
                      for grp, sums, durations in day.groups}

@@ -162,7 +162,7 @@ def _fewer_opened(connection: Connection, scope: Scope) -> bool:
 # ---- the days kept ------------------------------------------------------------------------
 
 _KEPT = text(
-    "SELECT starts_at, grp, done, sums, durations FROM report_day WHERE key = :key "
+    "SELECT starts_at, grp, done, sums, durations, ends_at FROM report_day WHERE key = :key "
     "AND starts_at >= :since AND starts_at < :until AND made_at <= :now"
 )
 _MARKED = text(
@@ -176,6 +176,7 @@ class KeptDay:
     """A day kept: what its mark holds (JSON: the backlog at its end per group, once a
     report asked for it) and its group rows (values, sums, durations)."""
 
+    ends: int
     mark: str | None
     groups: list[tuple[str, str | None, bytes | None]]
 
@@ -185,16 +186,16 @@ def kept_days(
 ) -> dict[int, KeptDay]:
     """The days kept of report shape `key` starting in [since, until), worked out by `now`,
     by start; a day reserved but not done is not among them."""
-    marks: dict[int, str | None] = {}
+    marks: dict[int, tuple[int, str | None]] = {}
     groups: dict[int, list[tuple[str, str | None, bytes | None]]] = {}
     params = {"key": key, "since": since, "until": until, "now": now}
-    for starts, grp, is_done, sums, durations in connection.execute(_KEPT, params):
+    for starts, grp, is_done, sums, durations, ends in connection.execute(_KEPT, params):
         if grp == "":
             if is_done:
-                marks[int(starts)] = sums
+                marks[int(starts)] = (int(ends), sums)
         else:
             groups.setdefault(int(starts), []).append((grp, sums, _bytes(durations)))
-    return {day: KeptDay(mark, groups.get(day, [])) for day, mark in marks.items()}
+    return {day: KeptDay(*mark, groups.get(day, [])) for day, mark in marks.items()}
 
 
 def marked_days(connection: Connection, key: int, since: int, until: int, now: int) -> set[int]:
