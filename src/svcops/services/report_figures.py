@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from svcops.domain.metrics import METRICS, PROBLEM_METRICS
+from svcops.domain.metrics import METRICS, PROBLEM_METRICS, SLA_BY_KEY
+from svcops.services.day_sums import Durations
+from svcops.services.sla_tallies import Tally
 from svcops.store.report_scope import Scope
 from svcops.store.reports import ReportQueries
 
@@ -98,4 +100,30 @@ def figures_from_sums(sums: dict[str, Any]) -> Figures:
         "on_time_pct": _ratio(sums.get("due_met"), sums.get("due_population")),
     }
     assert list(figures) == [m.key for m in METRICS]
+    return figures
+
+
+def sla_day_figures(
+    counts: Mapping[str, float], _response: Durations, _resolution: Durations
+) -> Figures:
+    """`report sla`'s figures of a group, from its sums (report_days.DayBook's finish)."""
+    return sla_figures(Tally.from_sums(counts))
+
+
+def sla_figures(tally: Tally) -> Figures:
+    """`report sla`'s figures of one group (domain/metrics.py SLA_METRICS)."""
+    figures: Figures = {}
+    for clock in ("response", "resolution"):
+        decided, met = getattr(tally, f"{clock}_decided"), getattr(tally, f"{clock}_met")
+        figures[f"sla_{clock}_decided"] = decided
+        figures[f"sla_{clock}_met"] = met
+        figures[f"sla_{clock}_breached"] = decided - met
+        figures[f"sla_{clock}_pct"] = round(met * 100 / decided, 2) if decided else None
+    figures["breached_open"] = tally.breached_open
+    figures["at_risk"] = tally.at_risk
+    figures["paused_s"] = tally.paused_s
+    spent = tally.elapsed_s
+    figures["paused_pct"] = round(tally.paused_s * 100 / spent, 2) if spent else None
+    figures["suspect_pauses"] = tally.suspect_pauses
+    assert list(figures) == list(SLA_BY_KEY)
     return figures

@@ -19,9 +19,14 @@ from svcops.domain.kinds import LIFECYCLES, customer_kinds
 from svcops.domain.lifecycle import Lifecycle, State
 from svcops.domain.metrics import GROUPS, SLA_BY_KEY, Metric, Target, metrics_of, parse_target
 from svcops.services.base import Call, transaction
-from svcops.services.day_sums import Durations
 from svcops.services.report_days import DayBook, Finish, metrics_figures
-from svcops.services.report_figures import Figures, empty, register_figures
+from svcops.services.report_figures import (
+    Figures,
+    empty,
+    register_figures,
+    sla_day_figures,
+    sla_figures,
+)
 from svcops.services.report_periods import TIME_GROUPS, buckets
 from svcops.services.sla import at_risk_seconds
 from svcops.services.sla_tallies import Tally, remember_outcomes
@@ -130,7 +135,7 @@ def sla_report(
 
     return _report(
         since, until, wanted_kinds, _groups(by), figures, SLA_BY_KEY, sla_figures(Tally()), None,
-        by_days=(_sla, within),
+        by_days=(sla_day_figures, within),
     )  # fmt: skip
 
 
@@ -232,29 +237,6 @@ def check_targets(report: MetricsReport) -> None:
             shown = "null" if result.value is None else _number(round(result.value, 2))
             parts.append(f"{result.target} (is {shown}{'; ' + where if where else ''})")
         raise TargetMissed(f"{len(missed)} target(s) missed: " + "; ".join(parts))
-
-
-def _sla(counts: Mapping[str, float], _response: Durations, _resolution: Durations) -> Figures:
-    return sla_figures(Tally.from_sums(counts))
-
-
-def sla_figures(tally: Tally) -> Figures:
-    """`report sla`'s figures of one group (domain/metrics.py SLA_METRICS)."""
-    figures: Figures = {}
-    for clock in ("response", "resolution"):
-        decided, met = getattr(tally, f"{clock}_decided"), getattr(tally, f"{clock}_met")
-        figures[f"sla_{clock}_decided"] = decided
-        figures[f"sla_{clock}_met"] = met
-        figures[f"sla_{clock}_breached"] = decided - met
-        figures[f"sla_{clock}_pct"] = round(met * 100 / decided, 2) if decided else None
-    figures["breached_open"] = tally.breached_open
-    figures["at_risk"] = tally.at_risk
-    figures["paused_s"] = tally.paused_s
-    spent = tally.elapsed_s
-    figures["paused_pct"] = round(tally.paused_s * 100 / spent, 2) if spent else None
-    figures["suspect_pauses"] = tally.suspect_pauses
-    assert list(figures) == list(SLA_BY_KEY)
-    return figures
 
 
 def _is_register(kind: str) -> bool:
