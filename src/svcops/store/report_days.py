@@ -22,6 +22,7 @@ from svcops.store.report_scope import (
     KIND_FILTER,
     STAGE_AT_UNTIL,
     Scope,
+    bound,
     group_sql,
     grouped_columns,
     index_ranges,
@@ -89,9 +90,7 @@ PARTS = {
 
 
 def _stream(connection: Connection, sql: str, scope: Scope) -> Iterator[Sequence[Any]]:
-    used = [n for n in ("kinds", "dimensions", "unattended", "due_kinds") if f":{n}" in sql]
-    statement = text(sql).bindparams(*(bindparam(n, expanding=True) for n in used))
-    params = {k: v for k, v in scope.params().items() if f":{k}" in sql}
+    statement, params = bound(sql, scope)
     found = connection.execute(statement, params, execution_options={"yield_per": CHUNK})
     for chunk in found.partitions(CHUNK):
         yield from chunk

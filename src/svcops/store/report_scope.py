@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import TextClause, bindparam, text
 from sqlmodel import Session
 
 from svcops.domain.kinds import LIFECYCLES, STAGE_EVENT_ACTIONS
@@ -130,9 +130,13 @@ def local_day(column: str, segments: Sequence[tuple[int, int]]) -> str:
 LISTS = ("kinds", "open_stages", "stage_actions", "dimensions", "unattended", "due_kinds")
 
 
-def rows(session: Session, sql: str, scope: Scope) -> list[dict[str, Any]]:
+def bound(sql: str, scope: Scope) -> tuple[TextClause, dict[str, Any]]:
+    """The statement of `sql` (its lists expanding) and the scope's values it uses."""
     used = [name for name in LISTS if f":{name}" in sql]
     statement = text(sql).bindparams(*(bindparam(name, expanding=True) for name in used))
-    params = {k: v for k, v in scope.params().items() if f":{k}" in sql}
-    result = session.connection().execute(statement, params)
+    return statement, {k: v for k, v in scope.params().items() if f":{k}" in sql}
+
+
+def rows(session: Session, sql: str, scope: Scope) -> list[dict[str, Any]]:
+    result = session.connection().execute(*bound(sql, scope))
     return [dict(row._mapping) for row in result]

@@ -104,7 +104,7 @@ class StoredRecord(SQLModel):
 
 # the columns the covering indexes on a record's opening and first resolution carry after
 # their keys: the SLA clocks' facts, the usual groups and what the record sums count
-# (store/sla_report.py, store/reports.py `record_sums`)
+# (store/sla_report.py, store/report_days.py)
 REOPENED = "reopen_count > 0"
 FACTS = (
     "first_response_at", "closed_at", "priority", "team", "paused_s", "held_since",
@@ -127,7 +127,7 @@ class Record(StoredRecord, table=True):
         ),
         Index("ix_record_stage_entered_at", "stage_entered_at"),
         # the reopened records, the only ones resolved before a period that can be open at
-        # its end (store/reports.py `record_sums`)
+        # its end (store/report_days.py `backlog`)
         Index(
             "ix_record_reopened",
             "stage_entered_at",
